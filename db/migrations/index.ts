@@ -1,0 +1,8 @@
+import type { Migration } from 'kysely/migration';
+import * as initial from './2026_11_24_0001_initial';
+
+// Listed by hand rather than read from disk so the same list works under tsx, jest and a
+// bundled build. Names are timestamped; append, never edit.
+export const migrations: Record<string, Migration> = {
+  '2026_11_24_0001_initial': initial,
+};

@@ -1,0 +1,3 @@
+export * from './tables';
+export { createDb, type DbOptions } from './connection';
+export { migrateToLatest } from './migrate';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Environment fields every process reads the same way. */
+export const commonEnv = {
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/coupons'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Prepended to every Redis key; tests give each file its own. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/).default('coupon:'),
+  /** BullMQ's key prefix; the braces make it one Redis Cluster hash slot. */
+  QUEUE_PREFIX: z.string().regex(/^\{[A-Za-z0-9_.:-]+\}$/).default('{coupon-bull}'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APP_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Asia/Seoul' }),
+};
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses the environment once, reporting every problem at once rather than the first. */
+export function parseEnv<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+}

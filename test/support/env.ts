@@ -1,0 +1,36 @@
+import { createTestDatabase, type TestDatabase } from './database';
+import { createTestRedis, type TestRedis } from './redis';
+import { TEST_REDIS_URL } from './servers';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** One test file's private slice of the shared servers: a database and key prefixes. */
+export interface TestEnv {
+  database: TestDatabase;
+  redis: TestRedis;
+  /** Environment for an api or worker process (in-process or spawned) bound to this slice. */
+  vars: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createTestEnv(): Promise<TestEnv> {
+  const database = await createTestDatabase();
+  const redis = createTestRedis();
+  return {
+    database,
+    redis,
+    vars: {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.keyPrefix,
+      QUEUE_PREFIX: redis.queuePrefix,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'silent',
+      MIGRATE_ON_START: 'false',
+    },
+    async close() {
+      await redis.cleanup();
+      await database.drop();
+    },
+  };
+}
