@@ -1,4 +1,5 @@
 import supertest from 'supertest';
+import { redisReady } from '@coupon/runtime';
 import { createApp } from '../../apps/api/src/app';
 import { loadApiConfig } from '../../apps/api/src/config';
 import { closeApiContext, createApiContext, type ApiContext } from '../../apps/api/src/context';
@@ -14,7 +15,7 @@ export interface TestApi {
 /** The real express app and connections, in this process, on the file's own slice. */
 export async function startTestApi(env: TestEnv, vars: Record<string, string> = {}): Promise<TestApi> {
   const ctx = createApiContext(loadApiConfig({ ...env.vars, ...vars }));
-  await ctx.redis.ping();
+  await redisReady(ctx.redis);
   return {
     ctx,
     http: supertest(createApp(ctx)),

@@ -11,3 +11,15 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     ...options,
   });
 }
+
+/** Resolves once the connection is ready (commands fail fast before that: no offline queue). */
+export function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

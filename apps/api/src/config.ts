@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { commonEnv, parseEnv } from '@coupon/runtime';
+
+const apiEnv = {
+  ...commonEnv,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default('change-me-admin-token'),
+  /** How long a settled issuance stays readable in Redis before reads fall back to PostgreSQL. */
+  ISSUANCE_RECORD_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  /** Connections to PostgreSQL per API process; the hot path does not use PostgreSQL. */
+  DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /** Whether to run migrations at start (api and worker both do; an advisory lock orders them). */
+  /** How long shutdown waits for in-flight requests before closing their sockets. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  MIGRATE_ON_START: z.stringbool().default(true),
+  /** Fault injection for the crash tests: SIGKILL this process after a reservation, before its enqueue. */
+  FAULT_CRASH_AT: z.enum(['after-reserve']).optional(),
+};
+
+export type ApiConfig = z.infer<z.ZodObject<typeof apiEnv>>;
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv(apiEnv, env);
+}
+
+export { apiEnv };

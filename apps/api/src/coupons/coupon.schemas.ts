@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { INT4_MAX } from '@coupon/domain';
+import { timestampInput } from '../http/schemas';
+
+const couponFields = {
+  name: z.string().min(1).max(100),
+  type: z.enum(['limited', 'unlimited']),
+  count: z.number().int().min(-INT4_MAX).max(INT4_MAX),
+  startDate: timestampInput,
+  endDate: timestampInput,
+  expireMinute: z.number().int().min(1).max(INT4_MAX),
+  discountType: z.enum(['percent', 'amount']),
+  discountAmount: z.number().int().min(1).max(INT4_MAX),
+};
+
+export const createCouponBody = z.strictObject({
+  ...couponFields,
+  count: couponFields.count.optional(),
+});
+
+/** Any subset of the create fields; `count` adds stock and may be 0. */
+export const updateCouponBody = z.strictObject(couponFields).partial();
+
+export type CreateCouponBody = z.infer<typeof createCouponBody>;
+export type UpdateCouponBody = z.infer<typeof updateCouponBody>;
+
+export const couponResponse = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  type: z.enum(['limited', 'unlimited']),
+  count: z.number().int(),
+  remainingStock: z.number().int().nullable(),
+  issuedCount: z.number().int(),
+  startDate: z.string(),
+  endDate: z.string(),
+  expireMinute: z.number().int(),
+  discountType: z.enum(['percent', 'amount']),
+  discountAmount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().nullable(),
+});
+
+export type CouponResponse = z.infer<typeof couponResponse>;

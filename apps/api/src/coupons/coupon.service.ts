@@ -1,0 +1,100 @@
+import type { CouponRow } from '@coupon/db';
+import {
+  DomainError, applyCouponPatch, parseTimestamp, validateCouponDraft, validationError,
+  type CouponDraft, type CouponPatch,
+} from '@coupon/domain';
+import { syncCouponState } from '@coupon/issuance';
+import type { ApiContext } from '../context';
+import {
+  appendCouponHistory, insertCoupon, lockCoupon, softDeleteCoupon, updateCoupon,
+} from './coupon.repository';
+import type { CreateCouponBody, UpdateCouponBody } from './coupon.schemas';
+
+export async function createCoupon(ctx: ApiContext, body: CreateCouponBody): Promise<CouponRow> {
+  const draft: CouponDraft = { ...body, count: body.count ?? 0, ...toDates(ctx, body) } as CouponDraft;
+  validateCouponDraft(draft);
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const coupon = await insertCoupon(trx, toColumns(draft));
+    await appendCouponHistory(trx, coupon, 'created');
+    return coupon;
+  });
+  await mirror(ctx, row);
+  return row;
+}
+
+export async function updateCouponById(ctx: ApiContext, id: number, body: UpdateCouponBody): Promise<CouponRow> {
+  const patch: CouponPatch = { ...body, ...toDates(ctx, body) } as CouponPatch;
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockCoupon(trx, id);
+    if (!current) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+    const next = applyCouponPatch(toDraft(current), patch);
+    const { type: _type, ...columns } = toColumns(next);
+    const coupon = await updateCoupon(trx, id, columns);
+    await appendCouponHistory(trx, coupon, 'updated');
+    return coupon;
+  });
+  await mirror(ctx, row);
+  return row;
+}
+
+export async function deleteCouponById(ctx: ApiContext, id: number): Promise<CouponRow> {
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const coupon = await softDeleteCoupon(trx, id);
+    if (!coupon) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+    await appendCouponHistory(trx, coupon, 'deleted');
+    return coupon;
+  });
+  await mirror(ctx, row);
+  return row;
+}
+
+// PostgreSQL has committed and is the truth; a Redis hiccup here must not turn a done
+// change into an error the admin would retry (count adds!). The reconciler compares
+// versions and repairs the mirror.
+async function mirror(ctx: ApiContext, row: CouponRow): Promise<void> {
+  try {
+    await syncCouponState(ctx.redis, ctx.db, row);
+  } catch (err) {
+    ctx.log.error({ err, couponId: row.id }, 'coupon mirror failed; the reconciler will repair it');
+  }
+}
+
+function toDates(ctx: ApiContext, body: { startDate?: string; endDate?: string }) {
+  const dates: { startDate?: Date; endDate?: Date } = {};
+  const errors = [];
+  for (const field of ['startDate', 'endDate'] as const) {
+    const value = body[field];
+    if (value === undefined) continue;
+    const date = parseTimestamp(value, ctx.config.APP_TIMEZONE);
+    if (date) dates[field] = date;
+    else errors.push({ path: field, message: 'must be a valid ISO 8601 timestamp' });
+  }
+  if (errors.length) throw validationError(errors, 'the body is not valid');
+  return dates;
+}
+
+function toDraft(row: CouponRow): CouponDraft {
+  return {
+    name: row.name,
+    type: row.type,
+    count: row.count,
+    startDate: new Date(row.start_date),
+    endDate: new Date(row.end_date),
+    expireMinute: row.expire_minute,
+    discountType: row.discount_type,
+    discountAmount: row.discount_amount,
+  };
+}
+
+function toColumns(draft: CouponDraft) {
+  return {
+    name: draft.name,
+    type: draft.type,
+    count: draft.count,
+    start_date: draft.startDate,
+    end_date: draft.endDate,
+    expire_minute: draft.expireMinute,
+    discount_type: draft.discountType,
+    discount_amount: draft.discountAmount,
+  };
+}

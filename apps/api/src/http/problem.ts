@@ -1,0 +1,84 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { DomainError, type ErrorCode } from '@coupon/domain';
+
+// One table from error code to HTTP status and title: the only place they are paired.
+export const problemCodes: Record<ErrorCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  unauthorized: { status: 401, title: 'Missing or wrong admin token' },
+  not_found: { status: 404, title: 'No such route' },
+  payload_too_large: { status: 413, title: 'The body is larger than 64 KiB' },
+  coupon_not_found: { status: 404, title: 'No such coupon' },
+  coupon_type_immutable: { status: 422, title: 'A coupon type cannot change' },
+  invalid_count: { status: 422, title: 'The count cannot be applied' },
+  already_issued: { status: 409, title: 'The user already holds this coupon' },
+  sold_out: { status: 409, title: 'The coupon is sold out' },
+  issuance_not_started: { status: 422, title: 'Issuance has not started' },
+  issuance_ended: { status: 422, title: 'Issuance has ended' },
+  issuance_not_found: { status: 404, title: 'No such issuance' },
+  user_coupon_not_found: { status: 404, title: 'No such user coupon' },
+  coupon_mismatch: { status: 409, title: 'The user coupon belongs to another coupon' },
+  already_used: { status: 409, title: 'The user coupon is already used' },
+  not_used: { status: 409, title: 'The user coupon is not used' },
+  user_coupon_expired: { status: 410, title: 'The user coupon has expired' },
+  service_unavailable: { status: 503, title: 'A backing service is unavailable' },
+  internal_error: { status: 500, title: 'Internal error' },
+};
+
+export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  const { status, title } = problemCodes[code];
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ type: `https://coupon.dev/problems/${code}`, title, status, detail, code, ...extra });
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, 'not_found', `${req.method} ${req.path} is not a route of this API`);
+};
+
+// Connection-level failures of Redis (ioredis) or PostgreSQL (pg): the request was fine,
+// a backing service was not. The client should retry; 503 says so.
+const UNAVAILABLE_MESSAGE = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection/;
+const UNAVAILABLE_SQLSTATE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export function isBackendUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.has(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+  return UNAVAILABLE_MESSAGE.test(error.message) || error.name === 'MaxRetriesPerRequestError';
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  if (res.headersSent) return;
+  if (error instanceof DomainError) {
+    if (error.code === 'service_unavailable') res.setHeader('Retry-After', '1');
+    return sendProblem(res, error.code, error.detail, error.extra);
+  }
+  if (isBackendUnavailable(error)) {
+    res.setHeader('Retry-After', '1');
+    return sendProblem(res, 'service_unavailable', 'PostgreSQL or Redis is unavailable; retry shortly');
+  }
+  const parserError = error as BodyParserError;
+  if (parserError.type === 'entity.too.large') {
+    return sendProblem(res, 'payload_too_large', 'request bodies are limited to 64 KiB');
+  }
+  if (parserError.type === 'entity.parse.failed') {
+    return sendProblem(res, 'validation_failed', 'the body is not valid JSON', {
+      errors: [{ path: '', message: 'malformed JSON' }],
+    });
+  }
+  if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
+    // body-parser's other refusals: bad charset, bad encoding, ...
+    return sendProblem(res, 'validation_failed', 'the body could not be read', {
+      errors: [{ path: '', message: String((error as Error).message) }],
+    });
+  }
+  const requestId = String(req.id ?? '');
+  req.log?.error({ err: error }, 'unhandled error');
+  sendProblem(res, 'internal_error', 'unexpected error; quote the request id when reporting it', { requestId });
+};

@@ -1,0 +1,43 @@
+// One API process: config, connections, migrations, HTTP server, graceful shutdown.
+import { createServer } from 'node:http';
+import { migrateToLatest } from '@coupon/db';
+import { redisReady } from '@coupon/runtime';
+import { createApp } from './app';
+import { loadApiConfig } from './config';
+import { closeApiContext, createApiContext } from './context';
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const ctx = createApiContext(config);
+  await redisReady(ctx.redis);
+  if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
+  const readiness = { accepting: true };
+  const server = createServer(createApp(ctx, readiness));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  ctx.log.info({ port: config.PORT, pid: process.pid }, 'api listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info({ signal }, 'api draining');
+    readiness.accepting = false;
+    // stop accepting, let in-flight requests finish, then drop idle keep-alive sockets
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    await closed;
+    clearTimeout(grace);
+    await closeApiContext(ctx);
+    ctx.log.info('api stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import type { ApiContext } from '../context';
+import { sendProblem } from '../http/problem';
+
+export interface Readiness {
+  /** Turned off at shutdown so load balancers stop sending before the server closes. */
+  accepting: boolean;
+}
+
+export function healthRoutes(ctx: ApiContext, readiness: Readiness): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, redis] = await Promise.all([
+      withTimeout(sql`SELECT 1`.execute(ctx.db)),
+      withTimeout(ctx.redis.ping()),
+    ]);
+    if (readiness.accepting && postgres && redis) {
+      res.json({ status: 'ready', postgres: 'up', redis: 'up' });
+      return;
+    }
+    res.setHeader('Retry-After', '1');
+    sendProblem(res, 'service_unavailable', readiness.accepting ? 'a backing service does not answer' : 'shutting down', {
+      postgres: postgres ? 'up' : 'down',
+      redis: redis ? 'up' : 'down',
+    });
+  });
+  return router;
+}
+
+async function withTimeout(probe: Promise<unknown>, ms = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([probe.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
