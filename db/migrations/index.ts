@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import * as initial from './2026_11_24_0001_initial';
 
 // Listed by hand rather than read from disk so the same list works under tsx, jest and a

@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface Child {
   process: ChildProcess;
@@ -15,7 +14,8 @@ export interface Child {
 
 /** Runs apps/<app>/src/main.ts as a real process with the given environment. */
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Child {
-  const child = spawn(TSX, [join(ROOT, 'apps', app, 'src', 'main.ts')], {
+  // node itself (not the tsx wrapper) so signals reach the app and its exit is its own
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

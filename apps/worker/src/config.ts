@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { commonEnv, parseEnv } from '@coupon/runtime';
+
+const workerEnv = {
+  ...commonEnv,
+  /** Jobs held at once; must be at least the batch size for batches to fill. */
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1000),
+  /** A batch is written when it holds this many issuances... */
+  BATCH_SIZE: z.coerce.number().int().positive().max(5000).default(500),
+  /** ...or when its first issuance has waited this long. */
+  BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(20),
+  /** A job whose worker died is retried once its lock is this old (BullMQ lockDuration). */
+  WORKER_LOCK_MS: z.coerce.number().int().positive().default(30_000),
+  /** How often this worker looks for jobs of dead workers (BullMQ stalledInterval). */
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
+  DB_POOL_SIZE: z.coerce.number().int().positive().default(4),
+  ISSUANCE_RECORD_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+  /** A pending issuance this old with no live job and no row is enqueued again. */
+  RECONCILE_PENDING_AGE_MS: z.coerce.number().int().positive().default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(20_000),
+  MIGRATE_ON_START: z.stringbool().default(true),
+  /** Fault injection for the crash tests: SIGKILL this process at that point of a batch. */
+  FAULT_CRASH_AT: z.enum(['before-commit', 'after-commit']).optional(),
+};
+
+export type WorkerConfig = z.infer<z.ZodObject<typeof workerEnv>>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(workerEnv, env);
+}
+
+export { workerEnv };

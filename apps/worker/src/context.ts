@@ -1,0 +1,45 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { createDb, type Database } from '@coupon/db';
+import {
+  createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
+  type PersistIssuanceJob,
+} from '@coupon/issuance';
+import { createLogger, createRedis, type Logger } from '@coupon/runtime';
+import type { WorkerConfig } from './config';
+
+export interface WorkerContext {
+  config: WorkerConfig;
+  db: Kysely<Database>;
+  /** Issuance state (prefixed keys, Lua commands). */
+  redis: Redis;
+  /** BullMQ's connection: no key prefix, blocking commands allowed. */
+  queueConnection: Redis;
+  issuanceQueue: Queue<PersistIssuanceJob>;
+  reconcileQueue: Queue;
+  log: Logger;
+}
+
+export function createWorkerContext(config: WorkerConfig): WorkerContext {
+  const queueConnection = createQueueConnection(config.REDIS_URL, true);
+  return {
+    config,
+    db: createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-worker' }),
+    // the worker must ride out a Redis restart rather than fail fast like the API
+    redis: defineIssuanceCommands(
+      createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 20, enableOfflineQueue: true }),
+    ),
+    queueConnection,
+    issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),
+    reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
+    log: createLogger('worker', config.LOG_LEVEL),
+  };
+}
+
+export async function closeWorkerContext(ctx: WorkerContext): Promise<void> {
+  await Promise.allSettled([ctx.issuanceQueue.close(), ctx.reconcileQueue.close()]);
+  ctx.queueConnection.disconnect();
+  ctx.redis.disconnect();
+  await ctx.db.destroy();
+}
