@@ -27,6 +27,7 @@ export async function createTestEnv(): Promise<TestEnv> {
       ADMIN_TOKEN,
       LOG_LEVEL: 'silent',
       MIGRATE_ON_START: 'false',
+      API_PROCESSES: '1',
     },
     async close() {
       await redis.cleanup();

@@ -7,6 +7,7 @@ import { issuanceRoutes } from './issuance/issuance.routes';
 import { userCouponRoutes } from './user-coupons/user-coupon.routes';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { healthRoutes, type Readiness } from './ops/health.routes';
+import { httpMetrics } from './ops/metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -29,6 +30,7 @@ export function createApp(ctx: ApiContext, readiness: Readiness = { accepting: t
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(httpMetrics(ctx.metrics));
   app.use(express.json({ limit: '64kb', strict: false, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRoutes(ctx, readiness));

@@ -7,6 +7,7 @@ import {
 } from '@coupon/issuance';
 import { createLogger, createRedis, type Logger } from '@coupon/runtime';
 import type { ApiConfig } from './config';
+import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
 export interface ApiContext {
@@ -16,6 +17,7 @@ export interface ApiContext {
   queueConnection: Redis;
   issuanceQueue: Queue<PersistIssuanceJob>;
   log: Logger;
+  metrics: ApiMetrics;
 }
 
 export function createApiContext(config: ApiConfig): ApiContext {
@@ -28,6 +30,7 @@ export function createApiContext(config: ApiConfig): ApiContext {
     queueConnection,
     issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),
     log: createLogger('api', config.LOG_LEVEL),
+    metrics: createApiMetrics(),
   };
 }
 

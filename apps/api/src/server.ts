@@ -1,13 +1,12 @@
-// One API process: config, connections, migrations, HTTP server, graceful shutdown.
+// One API process: connections, migrations, HTTP server, graceful shutdown.
 import { createServer } from 'node:http';
 import { migrateToLatest } from '@coupon/db';
 import { redisReady } from '@coupon/runtime';
 import { createApp } from './app';
-import { loadApiConfig } from './config';
+import type { ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
 
-async function main(): Promise<void> {
-  const config = loadApiConfig();
+export async function serve(config: ApiConfig): Promise<void> {
   const ctx = createApiContext(config);
   await redisReady(ctx.redis);
   if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
@@ -36,8 +35,3 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});

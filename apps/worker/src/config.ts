@@ -3,6 +3,11 @@ import { commonEnv, parseEnv } from '@coupon/runtime';
 
 const workerEnv = {
   ...commonEnv,
+  /** Port of /healthz, /readyz and /metrics (0 picks a free port). */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  HOST: z.string().default('0.0.0.0'),
+  /** Readiness fails when jobs wait and none has been settled for this long. */
+  WORKER_STALL_MS: z.coerce.number().int().positive().default(60_000),
   /** Jobs held at once; must be at least the batch size for batches to fill. */
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1000),
   /** A batch is written when it holds this many issuances... */

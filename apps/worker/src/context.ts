@@ -8,6 +8,7 @@ import {
 } from '@coupon/issuance';
 import { createLogger, createRedis, type Logger } from '@coupon/runtime';
 import type { WorkerConfig } from './config';
+import { createWorkerMetrics, type WorkerMetrics } from './ops/metrics';
 
 export interface WorkerContext {
   config: WorkerConfig;
@@ -19,6 +20,7 @@ export interface WorkerContext {
   issuanceQueue: Queue<PersistIssuanceJob>;
   reconcileQueue: Queue;
   log: Logger;
+  metrics: WorkerMetrics;
 }
 
 export function createWorkerContext(config: WorkerConfig): WorkerContext {
@@ -34,6 +36,7 @@ export function createWorkerContext(config: WorkerConfig): WorkerContext {
     issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
     log: createLogger('worker', config.LOG_LEVEL),
+    metrics: createWorkerMetrics(),
   };
 }
 

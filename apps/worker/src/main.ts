@@ -2,6 +2,7 @@
 import { migrateToLatest } from '@coupon/db';
 import { loadWorkerConfig } from './config';
 import { closeWorkerContext, createWorkerContext } from './context';
+import { startOpsServer } from './ops/server';
 import { startWorkers } from './workers';
 
 async function main(): Promise<void> {
@@ -9,7 +10,9 @@ async function main(): Promise<void> {
   const ctx = createWorkerContext(config);
   if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
   const workers = await startWorkers(ctx);
+  const ops = await startOpsServer(ctx, workers.liveness);
   ctx.log.info({ pid: process.pid, batchSize: config.BATCH_SIZE, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  ctx.log.info({ port: config.WORKER_PORT }, 'worker ops server listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS);
     await workers.close();
+    ops.close();
     await closeWorkerContext(ctx);
     clearTimeout(grace);
     ctx.log.info('worker stopped');

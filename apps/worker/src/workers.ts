@@ -6,9 +6,11 @@ import type { WorkerContext } from './context';
 import { Batcher } from './persist/batcher';
 import { persistBatch } from './persist/persist-batch';
 import { persistHandler } from './persist/persist.handler';
+import type { Liveness } from './ops/server';
 import { reconcile } from './reconcile/reconciler';
 
 export interface RunningWorkers {
+  liveness: Liveness;
   /** Stops fetching, lets the jobs in hand finish (their batch is written), then returns. */
   close(): Promise<void>;
 }
@@ -19,10 +21,14 @@ async function crashNow(): Promise<never> {
 }
 
 export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> {
-  const { config } = ctx;
+  const { config, metrics } = ctx;
+  const liveness: Liveness = { lastProgressAt: Date.now(), accepting: true };
   const batcher = new Batcher(
     async (items: PersistIssuanceJob[]) => {
+      const timer = metrics.batchDuration.startTimer();
       const outcomes = await persistBatch(ctx.db, items, config.FAULT_CRASH_AT === 'before-commit' ? crashNow : undefined);
+      timer();
+      metrics.batchSize.observe(items.length);
       if (config.FAULT_CRASH_AT === 'after-commit') await crashNow();
       return outcomes;
     },
@@ -32,12 +38,25 @@ export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> 
 
   // Typed over the catalog: a job name without a handler does not compile.
   const handlers: JobHandlers = {
-    'persist-issuance': persistHandler({ redis: ctx.redis, batcher, recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS }),
-    reconcile: async () =>
-      reconcile({
+    'persist-issuance': persistHandler({
+      redis: ctx.redis,
+      batcher,
+      recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
+      onSettled(item, outcome) {
+        liveness.lastProgressAt = Date.now();
+        metrics.persisted.inc({ outcome: outcome.status === 'issued' ? 'issued' : outcome.reason });
+        if (outcome.status === 'issued') metrics.persistLag.observe(Math.max(0, outcome.committedAt - item.requestedAt) / 1000);
+      },
+    }),
+    reconcile: async () => {
+      const report = await reconcile({
         db: ctx.db, redis: ctx.redis, queue: ctx.issuanceQueue, log: ctx.log,
         pendingAgeMs: config.RECONCILE_PENDING_AGE_MS, recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
-      }),
+      });
+      metrics.drift.reset();
+      for (const [coupon, drift] of Object.entries(report.drift)) metrics.drift.set({ coupon }, drift);
+      return report;
+    },
   };
   const dispatch = (job: Job) => {
     const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<unknown>;
@@ -66,7 +85,9 @@ export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> 
   );
 
   return {
+    liveness,
     async close() {
+      liveness.accepting = false;
       await Promise.all([issuance.close(), reconciler.close(), batcher.drain()]);
       await batcher.drain();
     },

@@ -4,10 +4,16 @@ import {
   restoreCouponState, type ReserveReply,
 } from '@coupon/issuance';
 import type { ApiContext } from '../context';
+import type { IssuanceOutcome } from '../ops/metrics';
 import type { IssuanceResponse } from './issuance.schemas';
 import { fromRecord, fromRow } from './issuance.view';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+// reply code of the reservation script -> metric label
+const OUTCOMES: Record<number, IssuanceOutcome> = {
+  0: 'not_found', 1: 'accepted', 2: 'already_issued', 3: 'sold_out', 4: 'not_started', 5: 'ended', 6: 'not_found',
+};
 
 async function crashNow(): Promise<never> {
   process.kill(process.pid, 'SIGKILL');
@@ -29,6 +35,7 @@ export async function requestIssuance(
     if (!(await restoreCouponState(ctx.redis, ctx.db, couponId))) throw couponNotFound(couponId);
     reply = await reserve(ctx, couponId, userId);
   }
+  ctx.metrics.issuanceOutcomes.inc({ outcome: OUTCOMES[reply[0]] ?? 'not_found' });
   switch (reply[0]) {
     case 1: {
       const [, issuanceId, sequence, requestedAt, expireAt, discountType, discountAmount, position] = reply;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { sql } from 'kysely';
 import type { ApiContext } from '../context';
 import { sendProblem } from '../http/problem';
+import { renderMetrics } from './metrics';
 
 export interface Readiness {
   /** Turned off at shutdown so load balancers stop sending before the server closes. */
@@ -27,6 +28,9 @@ export function healthRoutes(ctx: ApiContext, readiness: Readiness): Router {
       postgres: postgres ? 'up' : 'down',
       redis: redis ? 'up' : 'down',
     });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(await renderMetrics(ctx.metrics, ctx.issuanceQueue));
   });
   return router;
 }

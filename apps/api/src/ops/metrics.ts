@@ -1,0 +1,71 @@
+import type { Queue } from 'bullmq';
+import type { RequestHandler } from 'express';
+import { clusterMetrics } from './cluster';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type IssuanceOutcome = 'accepted' | 'already_issued' | 'sold_out' | 'not_started' | 'ended' | 'not_found';
+
+export interface ApiMetrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  issuanceOutcomes: Counter<'outcome'>;
+  persistLag: Gauge;
+}
+
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  // under node:cluster the primary collects this registry from every process
+  AggregatorRegistry.setRegistries([registry]);
+  collectDefaultMetrics({ register: registry }); // process, heap, event-loop lag
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    issuanceOutcomes: new Counter({
+      name: 'coupon_issuance_requests_total',
+      help: 'Issue requests by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    persistLag: new Gauge({
+      name: 'coupon_persist_lag_oldest_seconds',
+      help: 'Age of the oldest accepted issuance still waiting for the worker (0 when none)',
+      aggregator: 'max',
+      registers: [registry],
+    }),
+  };
+}
+
+/** Times every request, labelled by its route template so ids do not explode the series. */
+export function httpMetrics(metrics: ApiMetrics): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.httpDuration.observe({ method: req.method, route, status: res.statusCode }, seconds);
+    });
+    next();
+  };
+}
+
+/**
+ * Prometheus text: this process's series, the persist lag read from the issuance queue,
+ * and BullMQ's own queue-depth export (bullmq_job_count by queue and state).
+ */
+export async function renderMetrics(metrics: ApiMetrics, issuanceQueue: Queue, otherQueues: Queue[] = []): Promise<string> {
+  const [oldest] = await issuanceQueue.getJobs(['waiting'], 0, 0, true).catch(() => []);
+  metrics.persistLag.set(oldest ? Math.max(0, Date.now() - oldest.timestamp) / 1000 : 0);
+  const parts = [await (clusterMetrics() ?? metrics.registry.metrics())];
+  for (const [i, queue] of [issuanceQueue, ...otherQueues].entries()) {
+    const text = await queue.exportPrometheusMetrics().catch(() => '');
+    // one HELP/TYPE per family: repeating them for the second queue breaks the format
+    parts.push(i === 0 ? text : text.split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+  }
+  return `${parts.filter(Boolean).join('\n').trimEnd()}\n`;
+}

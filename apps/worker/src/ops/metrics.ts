@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface WorkerMetrics {
+  registry: Registry;
+  persisted: Counter<'outcome'>;
+  batchSize: Histogram;
+  batchDuration: Histogram;
+  persistLag: Histogram;
+  drift: Gauge<'coupon'>;
+}
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    persisted: new Counter({
+      name: 'coupon_issuances_settled_total',
+      help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'coupon_persist_batch_size',
+      help: 'Issuances per persisted batch',
+      buckets: [1, 10, 50, 100, 200, 300, 500, 1000, 2000],
+      registers: [registry],
+    }),
+    batchDuration: new Histogram({
+      name: 'coupon_persist_batch_duration_seconds',
+      help: 'Time to write one batch to PostgreSQL',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    persistLag: new Histogram({
+      name: 'coupon_persist_lag_seconds',
+      help: 'From the 202 (reservation) to the committed row',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    drift: new Gauge({
+      name: 'coupon_reconciler_drift',
+      help: 'Accepted in Redis minus (rows + pending), per coupon, at the last reconciliation',
+      labelNames: ['coupon'],
+      registers: [registry],
+    }),
+  };
+}

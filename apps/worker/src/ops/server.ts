@@ -1,0 +1,52 @@
+import { createServer, type Server } from 'node:http';
+import { sql } from 'kysely';
+import type { WorkerContext } from '../context';
+
+export interface Liveness {
+  /** When the worker last settled a job; readiness fails if jobs wait and this grows old. */
+  lastProgressAt: number;
+  accepting: boolean;
+}
+
+/** /healthz, /readyz and /metrics of the worker, on its own port. */
+export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<Server> {
+  const { metrics } = ctx;
+  const server = createServer(async (req, res) => {
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type }).end(body);
+    };
+    try {
+      if (req.url === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
+      if (req.url === '/metrics') return send(200, 'text/plain; version=0.0.4', await metrics.registry.metrics());
+      if (req.url === '/readyz') {
+        const checks = await readiness(ctx, liveness);
+        const ok = Object.values(checks).every((v) => v === 'up' || v === 'ok');
+        return send(ok ? 200 : 503, ok ? 'application/json' : 'application/problem+json', JSON.stringify(
+          ok ? { status: 'ready', ...checks } : {
+            type: 'https://coupon.dev/problems/service_unavailable', title: 'The worker is not ready',
+            status: 503, detail: 'see the checks', code: 'service_unavailable', ...checks,
+          },
+        ));
+      }
+      send(404, 'application/problem+json', JSON.stringify({
+        type: 'https://coupon.dev/problems/not_found', title: 'No such route', status: 404, detail: req.url, code: 'not_found',
+      }));
+    } catch (err) {
+      ctx.log.error({ err }, 'ops server error');
+      send(500, 'text/plain', 'internal error');
+    }
+  });
+  return new Promise((resolve) => server.listen(ctx.config.WORKER_PORT, ctx.config.HOST, () => resolve(server)));
+}
+
+async function readiness(ctx: WorkerContext, liveness: Liveness) {
+  const probe = (p: Promise<unknown>) =>
+    Promise.race([p.then(() => 'up', () => 'down'), new Promise<string>((r) => setTimeout(() => r('down'), 1000))]);
+  const [postgres, redis, waiting] = await Promise.all([
+    probe(sql`SELECT 1`.execute(ctx.db)),
+    probe(ctx.redis.ping()),
+    ctx.issuanceQueue.getWaitingCount().catch(() => 0),
+  ]);
+  const stalled = waiting > 0 && Date.now() - liveness.lastProgressAt > ctx.config.WORKER_STALL_MS;
+  return { postgres, redis, progress: stalled ? 'stalled' : 'ok', accepting: liveness.accepting ? 'ok' : 'stopping' };
+}
