@@ -88,6 +88,8 @@ export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> 
     liveness,
     async close() {
       liveness.accepting = false;
+      // close() stops fetching and waits for the jobs in hand; their batch is written by
+      // the batcher's timer or by drain()
       await Promise.all([issuance.close(), reconciler.close(), batcher.drain()]);
       await batcher.drain();
     },
