@@ -2,13 +2,16 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { commonEnv, parseEnv } from '@coupon/runtime';
 
+/** Lets `pnpm start` work out of the box; the API warns at start while it is in use. */
+export const DEFAULT_ADMIN_TOKEN = 'change-me-admin-token';
+
 const apiEnv = {
   ...commonEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /** API processes sharing the port (node:cluster); 1 runs a single process. Default: the core count. */
   API_PROCESSES: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
-  ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default('change-me-admin-token'),
+  ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default(DEFAULT_ADMIN_TOKEN),
   /** How long a settled issuance stays readable in Redis before reads fall back to PostgreSQL. */
   ISSUANCE_RECORD_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
   /** Connections to PostgreSQL per API process; the hot path does not use PostgreSQL. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { migrateToLatest } from '@coupon/db';
 import { redisReady } from '@coupon/runtime';
 import { createApp } from './app';
-import type { ApiConfig } from './config';
+import { DEFAULT_ADMIN_TOKEN, type ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
 
 export async function serve(config: ApiConfig): Promise<void> {
@@ -15,6 +15,7 @@ export async function serve(config: ApiConfig): Promise<void> {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   ctx.log.info({ port: config.PORT, pid: process.pid }, 'api listening');
+  if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
 
   let stopping = false;
   const stop = async (signal: string) => {
