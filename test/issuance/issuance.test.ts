@@ -265,3 +265,17 @@ describe('PostgreSQL as the final arbiter', () => {
     expect((await issue(couponId, 'holder')).body.code).toBe('already_issued');
   });
 });
+
+describe('reconciler drift', () => {
+  it('reports a coupon whose Redis holders disagree with PostgreSQL, and stays quiet when they agree', async () => {
+    const couponId = await createCoupon();
+    await settled((await issue(couponId, 'agreed')).body.issuanceId);
+    const run = () => reconcile({
+      db: env.database.db, redis: worker.ctx.redis, queue: worker.ctx.issuanceQueue, log: worker.ctx.log,
+      pendingAgeMs: 30_000, recordTtlSeconds: 60,
+    });
+    expect((await run()).drift[couponId]).toBeUndefined();
+    await api.ctx.redis.hset(couponKeys(couponId).users, 'ghost', 'no-such-issuance');
+    expect((await run()).drift[couponId]).toBe(1);
+  });
+});
