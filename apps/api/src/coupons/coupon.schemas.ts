@@ -39,6 +39,28 @@ export const couponResponse = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   deletedAt: z.string().nullable(),
-});
+}).openapi('Coupon');
+
+export const couponListResponse = z.object({ coupons: z.array(couponResponse) });
+
+/** The coupon's state right after one create, update or delete. */
+export const couponHistoryEntry = z.object({
+  id: z.number().int(),
+  couponId: z.number().int(),
+  description: z.enum(['created', 'updated', 'deleted']),
+  name: z.string(),
+  type: z.enum(['limited', 'unlimited']),
+  count: z.number().int(),
+  startDate: z.string(),
+  endDate: z.string(),
+  expireMinute: z.number().int(),
+  discountType: z.enum(['percent', 'amount']),
+  discountAmount: z.number().int(),
+  deletedAt: z.string().nullable(),
+  createdAt: z.string(),
+}).openapi('CouponHistoryEntry');
+
+export const couponHistoryResponse = z.object({ history: z.array(couponHistoryEntry) });
 
 export type CouponResponse = z.infer<typeof couponResponse>;
+export type CouponHistoryEntry = z.infer<typeof couponHistoryEntry>;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { CouponHistoryRow, CouponRow } from '@coupon/db';
 import { formatTimestamp } from '@coupon/domain';
 import { readIssuedCounts } from '@coupon/issuance';
-import type { CouponResponse } from './coupon.schemas';
+import type { CouponHistoryEntry, CouponResponse } from './coupon.schemas';
 
 /**
  * Coupons as the API shows them. Accepted counts come from Redis, which knows pending
@@ -32,7 +32,7 @@ export function toCouponResponse(row: CouponRow, issuedCount: number): CouponRes
   };
 }
 
-export function toHistoryEntry(row: CouponHistoryRow) {
+export function toHistoryEntry(row: CouponHistoryRow): CouponHistoryEntry {
   return {
     id: row.id,
     couponId: row.coupon_id,
@@ -40,12 +40,12 @@ export function toHistoryEntry(row: CouponHistoryRow) {
     name: row.name,
     type: row.type,
     count: row.count,
-    startDate: formatTimestamp(row.start_date),
-    endDate: formatTimestamp(row.end_date),
+    startDate: formatTimestamp(row.start_date)!,
+    endDate: formatTimestamp(row.end_date)!,
     expireMinute: row.expire_minute,
     discountType: row.discount_type,
     discountAmount: row.discount_amount,
     deletedAt: formatTimestamp(row.deleted_at),
-    createdAt: formatTimestamp(row.created_at),
+    createdAt: formatTimestamp(row.created_at)!,
   };
 }

@@ -1,3 +1,4 @@
+import '../openapi/zod';
 import { z } from 'zod';
 import { INT4_MAX } from '@coupon/domain';
 

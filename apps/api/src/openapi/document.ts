@@ -1,0 +1,35 @@
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registerCouponPaths } from './coupons';
+import { registerIssuancePaths } from './issuance';
+import { registerOperationPaths } from './operations';
+import { TAGS, createRegistry } from './registry';
+import { registerUserCouponPaths } from './user-coupons';
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** The OpenAPI 3.1 document of every route of app.ts, built from the schemas the routes parse with. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  const registry = createRegistry();
+  registerCouponPaths(registry);
+  registerIssuancePaths(registry);
+  registerUserCouponPaths(registry);
+  registerOperationPaths(registry);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Coupon service',
+      version: '1.0.0',
+      description:
+        'Coupon administration, asynchronous issuance and user coupons over HTTP/JSON. Errors are RFC 9457 '
+        + '`application/problem+json` bodies with a stable `code`. Admin routes need `Authorization: Bearer <ADMIN_TOKEN>`. '
+        + 'Timestamps in responses are ISO 8601 UTC with milliseconds; request timestamps without an offset are read in '
+        + '`APP_TIMEZONE`.',
+    },
+    tags: [
+      { name: TAGS.coupons, description: 'Admin: create, update, delete, history; anyone: read' },
+      { name: TAGS.issuance, description: 'Public: the asynchronous give and its outcome' },
+      { name: TAGS.userCoupons, description: 'Public: the user is named in the path' },
+      { name: TAGS.operations, description: 'Health, metrics, this document, the queue dashboard' },
+    ],
+  });
+}

@@ -1,0 +1,129 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { opaqueId } from '../http/schemas';
+import { issuanceResponse, issueBody } from '../issuance/issuance.schemas';
+import { couponIdParams } from './coupons';
+import { SERVER_ERRORS, alreadyIssuedProblem, problem, problemResponses } from './problems';
+import { TAGS } from './registry';
+
+const { shape } = issuanceResponse;
+
+// The same fields with their meaning spelled out for readers of the document.
+const issuance = issuanceResponse
+  .extend({
+    issuanceId: shape.issuanceId.openapi({ description: 'opaque, 1–64 chars of `[A-Za-z0-9_-]`' }),
+    status: shape.status.openapi({
+      description: '`pending` from acceptance until the worker has written the user coupon, then `issued` or `failed`',
+    }),
+    sequence: shape.sequence.openapi({ description: '1-based order of acceptance within the coupon' }),
+    userCouponId: shape.userCouponId.openapi({ description: 'the user coupon once `issued`, else null' }),
+    failureReason: shape.failureReason.openapi({
+      description:
+        'null unless `failed`. `sold_out`: PostgreSQL, which has the last word, found no stock left when writing it; '
+        + '`already_holds_coupon`: PostgreSQL already holds a user coupon of this coupon for the user under another issuance.',
+      enum: ['sold_out', 'already_holds_coupon', null],
+    }),
+    queuePosition: shape.queuePosition.openapi({
+      description:
+        'How many accepted-but-unpersisted issuances of the same coupon are ahead of this one (0: next to be written); '
+        + 'null once settled (`issued` or `failed`).',
+    }),
+  })
+  .openapi('Issuance', { description: 'The asynchronous "give": accepted at once, written by the worker shortly after.' });
+
+const pending = {
+  issuanceId: '4_mc1q2w3e9f3a1b2c3d4e5f60',
+  couponId: 4,
+  userId: 'user_1234',
+  status: 'pending',
+  sequence: 171370,
+  userCouponId: null,
+  requestedAt: '2026-05-01T06:00:00.012Z',
+  issuedAt: null,
+  failureReason: null,
+  queuePosition: 12,
+} satisfies z.infer<typeof issuanceResponse>;
+
+const issuanceExamples = {
+  pending: { summary: 'accepted, waiting for the worker', value: pending },
+  issued: {
+    summary: 'written',
+    value: { ...pending, status: 'issued', userCouponId: 287304, issuedAt: '2026-05-01T06:00:00.040Z', queuePosition: null },
+  },
+  failed: {
+    summary: 'refused when written',
+    value: { ...pending, status: 'failed', failureReason: 'sold_out', queuePosition: null },
+  },
+};
+
+export function registerIssuancePaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/coupons/{couponId}/issuances',
+    tags: [TAGS.issuance],
+    summary: 'Issue a coupon to a user',
+    description:
+      'Reserves stock and enqueues the write; the 202 is a promise that exactly one user coupon will exist. Poll the '
+      + '`Location` for the outcome. Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever.',
+    request: {
+      params: couponIdParams,
+      body: { required: true, content: { 'application/json': { schema: issueBody, example: { userId: 'user_1234' } } } },
+    },
+    responses: {
+      202: {
+        description: 'Accepted, `status: "pending"`',
+        headers: { Location: { description: '`/v1/issuances/{issuanceId}`', schema: { type: 'string' } } },
+        content: { 'application/json': { schema: issuance, example: pending } },
+      },
+      ...problemResponses(
+        [
+          'validation_failed', 'payload_too_large', 'coupon_not_found', 'already_issued', 'sold_out',
+          'issuance_not_started', 'issuance_ended', ...SERVER_ERRORS,
+        ],
+        {
+          already_issued: { schema: alreadyIssuedProblem },
+          service_unavailable: {
+            // the reservation may stand although its enqueue failed: the id lets the client poll
+            schema: problem.extend({ issuanceId: z.string().optional() }),
+            detail: 'the issuance queue is unavailable; poll the issuance or retry',
+            extra: { issuanceId: pending.issuanceId },
+          },
+        },
+      ),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/issuances/{issuanceId}',
+    tags: [TAGS.issuance],
+    summary: 'Read an issuance',
+    request: {
+      params: z.object({
+        issuanceId: z.string().openapi({
+          description: 'as returned by the issue call; an unknown one, whatever its form, is 404',
+          example: pending.issuanceId,
+        }),
+      }),
+    },
+    responses: {
+      200: { description: 'The issuance', content: { 'application/json': { schema: issuance, examples: issuanceExamples } } },
+      ...problemResponses(['issuance_not_found', ...SERVER_ERRORS]),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/coupons/{couponId}/issuances/{userId}',
+    tags: [TAGS.issuance],
+    summary: "Read a user's issuance of a coupon",
+    description: 'The same issuance, found by its natural key (coupon, user).',
+    request: {
+      params: couponIdParams.extend({ userId: opaqueId.openapi({ example: 'user_1234' }) }),
+    },
+    responses: {
+      200: { description: 'The issuance', content: { 'application/json': { schema: issuance, examples: issuanceExamples } } },
+      ...problemResponses(['validation_failed', 'issuance_not_found', ...SERVER_ERRORS]),
+    },
+  });
+}
