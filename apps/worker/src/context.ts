@@ -6,7 +6,7 @@ import {
   createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
   type PersistIssuanceJob,
 } from '@coupon/issuance';
-import { createLogger, createRedis, type Logger } from '@coupon/runtime';
+import { createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
 import type { WorkerConfig } from './config';
 import { createWorkerMetrics, type WorkerMetrics } from './ops/metrics';
 
@@ -24,13 +24,13 @@ export interface WorkerContext {
 }
 
 export function createWorkerContext(config: WorkerConfig): WorkerContext {
-  const queueConnection = createQueueConnection(config.REDIS_URL, true);
+  const queueConnection = createQueueConnection(redisTarget(config), true);
   return {
     config,
     db: createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-worker' }),
     // the worker must ride out a Redis restart rather than fail fast like the API
     redis: defineIssuanceCommands(
-      createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 20, enableOfflineQueue: true }),
+      createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 20, enableOfflineQueue: true }),
     ),
     queueConnection,
     issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),

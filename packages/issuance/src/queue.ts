@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, type RedisTarget } from '@coupon/runtime';
 import { ISSUANCE_QUEUE, RECONCILE_QUEUE, jobCatalog, type PersistIssuanceJob } from './jobs';
 
 export interface QueueSettings {
@@ -11,9 +12,10 @@ export interface QueueSettings {
 /**
  * BullMQ refuses an ioredis keyPrefix, so queues get their own connection. A producer
  * fails fast when Redis is down (the API answers 503) instead of buffering commands.
+ * On a Redis Cluster it is a cluster client; the prefix's hash tag keeps a queue on one slot.
  */
-export function createQueueConnection(url: string, forWorker = false): Redis {
-  return new Redis(url, forWorker
+export function createQueueConnection(target: string | RedisTarget, forWorker = false): Redis {
+  return connectRedis(target, forWorker
     ? { maxRetriesPerRequest: null, enableAutoPipelining: true }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000 });
 }

@@ -4,6 +4,16 @@ import { z } from 'zod';
 export const commonEnv = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/coupons'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster (or Valkey cluster), `host:port,host:port`. When set, every
+   * connection (issuance state and BullMQ) is a cluster client and REDIS_URL lends only its
+   * credentials and TLS; unset (the default), REDIS_URL names one server.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^(\s*[^\s,:]+:\d{1,5}\s*)(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'must be host:port[,host:port...]')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** Prepended to every Redis key; tests give each file its own. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/).default('coupon:'),
   /** BullMQ's key prefix; the braces make it one Redis Cluster hash slot. */

@@ -1,0 +1,129 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
+
+/**
+ * A Redis Cluster of the test's own: `masters` redis-server processes with cluster mode on,
+ * on private ports in a temp dir, joined by `redis-cli --cluster create`. The machine's
+ * shared Redis is never touched; destroy() stops each server by its own pid.
+ */
+export interface PrivateCluster {
+  /** host:port,host:port — the service's REDIS_CLUSTER_NODES. */
+  nodes: string;
+  ports: number[];
+  /** A cluster client of the test's own (no key prefix). */
+  client(): Cluster;
+  /** The port of the master that serves this key's slot. */
+  portOfKey(key: string): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+export async function createPrivateCluster(masters = 3): Promise<PrivateCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'coupon-cluster-'));
+  const ports = await clusterPorts(masters);
+  const children: ChildProcess[] = [];
+  const clients: Cluster[] = [];
+  const destroy = async () => {
+    for (const c of clients) c.disconnect();
+    await Promise.all(children.map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      return exited;
+    }));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      children.push(spawn('redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
+      ], { stdio: 'ignore' }));
+    }
+    await Promise.all(ports.map(waitForPing));
+    const created = spawnSync('redis-cli', [
+      '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes',
+    ], { encoding: 'utf8', timeout: 30_000 });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}\n${created.stderr}`);
+    await Promise.all(ports.map(waitForClusterOk));
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  const nodes = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  return {
+    nodes,
+    ports,
+    client() {
+      const c = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
+      clients.push(c);
+      return c;
+    },
+    async portOfKey(key) {
+      const probe = new Redis(ports[0]!, '127.0.0.1');
+      try {
+        const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
+        const ranges = (await probe.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]]][];
+        const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+        if (!owner) throw new Error(`no master serves slot ${slot}`);
+        return owner[2][1];
+      } finally {
+        probe.disconnect();
+      }
+    },
+    destroy,
+  };
+}
+
+// A cluster node also listens on port + 10000 (the cluster bus), so both must be free
+// and the pair must stay below 65536: ports are drawn from 20000-39999.
+async function clusterPorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    if (ports.includes(port)) continue;
+    if ((await isFree(port)) && (await isFree(port + 10000))) ports.push(port);
+  }
+  return ports;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function waitForPing(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(`private cluster node on ${port} did not start`);
+}
+
+async function waitForClusterOk(port: number): Promise<void> {
+  const probe = new Redis(port, '127.0.0.1');
+  try {
+    for (let i = 0; i < 200; i++) {
+      const info = String(await probe.call('CLUSTER', 'INFO'));
+      if (/cluster_state:ok/.test(info)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`cluster node ${port} never reported cluster_state:ok`);
+  } finally {
+    probe.disconnect();
+  }
+}
