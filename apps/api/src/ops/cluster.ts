@@ -55,6 +55,9 @@ const waiting = new Map<number, (text: string) => void>();
 
 /** In a cluster worker: /metrics asks the primary, which sums every process's series. */
 export function shareMetricsWithPrimary(): void {
+  // prom-client installs the listener that answers the primary's collection only when an
+  // AggregatorRegistry is constructed, in the worker as in the primary
+  new AggregatorRegistry();
   process.on('message', (message: { type?: string; id?: number; text?: string }) => {
     if (message?.type !== METRICS_REPLY || message.id === undefined) return;
     waiting.get(message.id)?.(message.text ?? '');

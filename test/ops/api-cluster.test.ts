@@ -1,0 +1,53 @@
+import { couponBody } from '../support/builders';
+import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { freePort, spawnApp, waitForHttp } from '../support/processes';
+
+// Scale-out in one process tree: API_PROCESSES=2 forks two API processes on one port; the
+// primary sums their metrics and passes SIGTERM on.
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv();
+});
+afterAll(async () => {
+  await env.close();
+});
+
+function sample(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+it('serves from two processes, aggregates their metrics, and stops on SIGTERM', async () => {
+  const port = await freePort();
+  const api = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '2', LOG_LEVEL: 'info' });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${base}/readyz`, api);
+    const created = await fetch(`${base}/v1/coupons`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify(couponBody({ count: 1000 })),
+    });
+    const { id } = (await created.json()) as { id: number };
+    // fresh connections so the kernel spreads them over both processes
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${base}/v1/coupons/${id}/issuances`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ userId: `cluster_${i}` }),
+      });
+      expect(res.status).toBe(202);
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // the sum over both processes, whichever process answered the scrape
+    expect(sample(metrics, 'coupon_issuance_requests_total', 'outcome="accepted"')).toBe(40);
+    const pids = new Set<string>();
+    for (const line of api.output().split('\n')) {
+      const pid = /"pid":(\d+).*api listening/.exec(line)?.[1];
+      if (pid) pids.add(pid);
+    }
+    expect(pids.size).toBe(2);
+  } finally {
+    expect(await api.kill('SIGTERM')).toBe(0);
+  }
+}, 60_000);
