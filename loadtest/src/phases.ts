@@ -1,0 +1,154 @@
+// The five measurements. Each issue phase uses a coupon of its own and ends with the check.
+import { createCoupon } from './admin';
+import { readLag, readPersisted, verify, waitPersisted, type Check } from './checks';
+import type { BenchConfig } from './config';
+import { runLoad, type LoadResult } from './load';
+import { redisServerPid, sleep, treeCpuSeconds, treeRssMiB } from './processes';
+import type { Stack } from './stack';
+
+export interface PhaseResult {
+  /** The phase's headline rate: accepted/s, iterations/s or rows/s. */
+  rate: number;
+  p50?: number;
+  p99?: number;
+  errors?: number;
+  extra: Record<string, number>;
+  checks: Check[];
+}
+
+export interface RunContext {
+  config: BenchConfig;
+  stack: Stack;
+  /** Unique per run: user ids and coupon names carry it. */
+  tag: string;
+  log(line: string): void;
+}
+
+const BIG_STOCK = 50_000_000;
+
+/** Loads a fresh coupon, then waits for the worker and checks; `measure` runs right after the load. */
+async function issuePhase(
+  run: RunContext,
+  name: string,
+  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'couponId' | 'userTag'>,
+  measure?: (accepted: number) => Record<string, number>,
+) {
+  const { stack, config } = run;
+  const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} ${name}`, 'limited', BIG_STOCK);
+  const result = await runLoad({ ...load, url: stack.apiUrl, couponId: coupon.id, userTag: `${run.tag}-${name}` });
+  const measured = measure?.(result.accepted) ?? {};
+  const state = await waitPersisted(stack, coupon.id, config.settleTimeoutMs);
+  const check = verify(name, coupon, result, state);
+  run.log(check.line);
+  return { coupon, result, check, measured };
+}
+
+const perSecond = (n: number, r: LoadResult) => n / r.seconds;
+
+export async function warmup(run: RunContext): Promise<void> {
+  const { config, stack } = run;
+  await runLoad({ url: stack.ceilingUrl, couponId: 1, userTag: `${run.tag}-warm`, connections: config.connections, seconds: config.warmupSeconds });
+  await issuePhase(run, 'warmup', { connections: config.connections, seconds: config.warmupSeconds });
+}
+
+/**
+ * CPU time per accepted request of each party during a load, in µs: a figure that other
+ * work on the machine disturbs far less than throughput. Redis is shared with whatever
+ * else runs here, so its figure is an upper bound.
+ */
+function cpuMeter(parties: Record<string, number | null>) {
+  const pids = Object.entries(parties).filter((e): e is [string, number] => e[1] !== null);
+  const read = () => ({
+    ...Object.fromEntries(pids.map(([name, pid]) => [name, treeCpuSeconds(pid)])),
+    client: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const start: Record<string, number> = read();
+  return (requests: number): Record<string, number> => {
+    const end: Record<string, number> = read();
+    return Object.fromEntries(Object.keys(start).map((k) => [`cpuUs.${k}`, ((end[k]! - start[k]!) * 1e6) / requests]));
+  };
+}
+
+/** The stack's processes whose CPU an issue load is measured on. */
+function stackParties({ config, stack }: RunContext) {
+  return { api: stack.apiPid(), worker: stack.workerPid(), redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
+}
+
+export async function ceiling(run: RunContext): Promise<PhaseResult> {
+  const { config, stack } = run;
+  const cpu = cpuMeter({ server: stack.ceilingPid() });
+  const r = await runLoad({ url: stack.ceilingUrl, couponId: 1, userTag: `${run.tag}-ceiling`, connections: config.connections, seconds: config.peakSeconds });
+  return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: cpu(r.accepted), checks: [] };
+}
+
+export async function peak(run: RunContext): Promise<PhaseResult> {
+  const { config } = run;
+  const cpu = cpuMeter(stackParties(run));
+  const { result: r, check, measured } = await issuePhase(run, 'peak', { connections: config.connections, seconds: config.peakSeconds }, cpu);
+  return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: measured, checks: [check] };
+}
+
+export async function sustained(run: RunContext): Promise<PhaseResult> {
+  const { config, stack } = run;
+  const rss = () => ({ api: pidRss(stack.apiPid()), worker: pidRss(stack.workerPid()) });
+  const before = rss();
+  const cpu = cpuMeter(stackParties(run));
+  const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} sustained`, 'limited', BIG_STOCK);
+  let after = before;
+  const load = runLoad({
+    url: stack.apiUrl, couponId: coupon.id, userTag: `${run.tag}-sustained`,
+    connections: config.sustainedConnections, seconds: config.sustainedSeconds, overallRate: config.sustainedRate,
+  });
+  // sampled just before the load ends, while both processes still carry it
+  const sampler = sleep(Math.max(0, config.sustainedSeconds * 1000 - 500)).then(() => { after = rss(); });
+  const [r] = await Promise.all([load, sampler]);
+  const measured = cpu(r.accepted);
+  const state = await waitPersisted(stack, coupon.id, config.settleTimeoutMs);
+  const check = verify('sustained', coupon, r, state);
+  run.log(check.line);
+  const lag = await readLag(stack, coupon.id);
+  return {
+    rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors,
+    extra: {
+      rowsPerSecond: lag.rowsPerSecond, lagP50: lag.p50, lagP99: lag.p99,
+      apiRssStart: before.api, apiRssEnd: after.api, workerRssStart: before.worker, workerRssEnd: after.worker,
+      ...measured,
+    },
+    checks: [check],
+  };
+}
+
+export async function seed(run: RunContext): Promise<PhaseResult> {
+  const { config } = run;
+  const { result: r, check } = await issuePhase(run, 'seed', { connections: config.connections, seconds: config.seedSeconds, listFirst: true });
+  // an iteration ends with its issue request: count those
+  return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: { lists: perSecond(r.ok, r) }, checks: [check] };
+}
+
+/** Accepts `drainCount` issuances with the worker stopped, then times the worker writing them. */
+export async function drain(run: RunContext): Promise<PhaseResult> {
+  const { config, stack } = run;
+  await stack.stopWorker();
+  const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} drain`, 'limited', config.drainCount);
+  const fill = await runLoad({
+    url: stack.apiUrl, couponId: coupon.id, userTag: `${run.tag}-drain`, connections: config.connections, amount: config.drainCount,
+  });
+  const queued = await readPersisted(stack, coupon.id);
+  run.log(`drain: ${queued.redisAccepted} accepted in ${fill.seconds.toFixed(1)} s with the worker stopped, ${queued.rows} rows; starting the worker`);
+  const started = Date.now();
+  await stack.startWorker();
+  const state = await waitPersisted(stack, coupon.id, config.settleTimeoutMs);
+  const wallSeconds = (Date.now() - started) / 1000;
+  const check = verify('drain', coupon, fill, state);
+  run.log(check.line);
+  const lag = await readLag(stack, coupon.id);
+  return {
+    rate: lag.rowsPerSecond, errors: fill.errors,
+    extra: { rows: state.rows, wallSeconds, fillPerSecond: perSecond(fill.accepted, fill) },
+    checks: [check],
+  };
+}
+
+function pidRss(pid: number | null): number {
+  return pid === null ? NaN : treeRssMiB(pid);
+}

@@ -1,0 +1,170 @@
+// The system under test: its own database and Redis prefixes on the shared servers, the API
+// (node:cluster), the worker and the ceiling server as child processes on free ports.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { BenchConfig } from './config';
+import { freePort, spawnNode, waitForHttp, type Child } from './processes';
+
+export interface Stack {
+  apiUrl: string;
+  ceilingUrl: string;
+  db: pg.Pool;
+  redis: Redis;
+  keyPrefix: string;
+  api: Child | null;
+  worker: Child | null;
+  /** Stops the worker (it finishes the batch in hand), or starts a fresh one. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  apiPid(): number | null;
+  workerPid(): number | null;
+  ceilingPid(): number;
+  close(): Promise<void>;
+}
+
+export async function startStack(config: BenchConfig): Promise<Stack> {
+  const ceiling = await startCeiling(config);
+  try {
+    return config.benchUrl ? await useRunningStack(config, ceiling) : await startOwnStack(config, ceiling);
+  } catch (error) {
+    await ceiling.child.stop();
+    throw error;
+  }
+}
+
+/** Where the children's output goes (kept after the run, for a look when something failed). */
+const LOG_DIR = join(tmpdir(), 'coupon-bench');
+
+async function startCeiling(config: BenchConfig) {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const port = await freePort();
+  const child = spawnNode('loadtest/src/ceiling-server.ts', { PORT: String(port), CEILING_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, 'ceiling.log'));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, child);
+  return { child, url };
+}
+
+async function useRunningStack(config: BenchConfig, ceiling: { child: Child; url: string }): Promise<Stack> {
+  if (!config.databaseUrl) throw new Error('BENCH_URL needs DATABASE_URL (and REDIS_KEY_PREFIX, ADMIN_TOKEN) of that stack for the checks');
+  const db = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+  const redis = new Redis(config.redisUrl);
+  return {
+    apiUrl: config.benchUrl!.replace(/\/$/, ''),
+    ceilingUrl: ceiling.url,
+    db,
+    redis,
+    keyPrefix: config.redisKeyPrefix,
+    api: null,
+    worker: null,
+    stopWorker: () => Promise.reject(new Error('cannot stop the worker of a running stack')),
+    startWorker: () => Promise.reject(new Error('cannot start the worker of a running stack')),
+    apiPid: () => config.apiPid,
+    workerPid: () => config.workerPid,
+    ceilingPid: () => ceiling.child.pid,
+    async close() {
+      await ceiling.child.stop();
+      await db.end();
+      redis.disconnect();
+    },
+  };
+}
+
+async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: string }): Promise<Stack> {
+  const name = `coupon_bench_${randomBytes(4).toString('hex')}`;
+  const keyPrefix = `${name}:`;
+  const queuePrefix = `{${name}-bull}`;
+  const admin = new pg.Client({ connectionString: config.adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const databaseUrl = withDatabase(config.adminDatabaseUrl, name);
+  const redis = new Redis(config.redisUrl);
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+
+  const profile = config.profileDir ? profileArgs(config.profileDir) : [];
+  const common = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: config.redisUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    QUEUE_PREFIX: queuePrefix,
+    ADMIN_TOKEN: config.adminToken,
+    LOG_LEVEL: config.logLevel,
+    MIGRATE_ON_START: 'true',
+    HOST: '127.0.0.1',
+  };
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  let api: Child | null = null;
+  let worker: Child | null = null;
+
+  const startWorker = async () => {
+    const port = await freePort();
+    worker = spawnNode('apps/worker/src/main.ts', { ...common, WORKER_PORT: String(port) }, join(LOG_DIR, `${name}-worker.log`), profile, config.appRoot);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, worker);
+  };
+  const close = async () => {
+    await Promise.allSettled([ceiling.child.stop(), api?.stop(), (worker as Child | null)?.stop()]);
+    await db.end().catch(() => {});
+    await deleteKeys(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
+    redis.disconnect();
+    const dropper = new pg.Client({ connectionString: config.adminDatabaseUrl });
+    await dropper.connect();
+    await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await dropper.end();
+  };
+
+  try {
+    api = spawnNode('apps/api/src/main.ts', { ...common, PORT: String(apiPort), API_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, `${name}-api.log`), profile, config.appRoot);
+    await waitForHttp(`${apiUrl}/readyz`, api);
+    await startWorker();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    apiUrl,
+    ceilingUrl: ceiling.url,
+    db,
+    redis,
+    keyPrefix,
+    get api() { return api; },
+    get worker() { return worker; },
+    async stopWorker() {
+      await (worker as Child | null)?.stop();
+      worker = null;
+    },
+    startWorker,
+    apiPid: () => api?.pid ?? null,
+    workerPid: () => (worker as Child | null)?.pid ?? null,
+    ceilingPid: () => ceiling.child.pid,
+    close,
+  };
+}
+
+function profileArgs(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  // cluster.fork() passes the primary's execArgv on, so every API process writes a profile
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** The servers are shared: delete only our own keys. */
+async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
+  for (const pattern of patterns) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}

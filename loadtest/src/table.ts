@@ -1,0 +1,58 @@
+// The one table: median over runs of every figure, with each run's headline rate beside it.
+import type { BenchConfig, Phase } from './config';
+import type { PhaseResult } from './phases';
+
+export type RunResults = Partial<Record<Phase, PhaseResult>>;
+
+function median(values: number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+const ms = (x: number) => (Number.isFinite(x) ? `${num(x, x < 10 ? 1 : 0)} ms` : '—');
+const mib = (x: number) => (Number.isFinite(x) ? `${num(x)} MiB` : '—');
+
+export function renderTable(config: BenchConfig, runs: RunResults[]): string {
+  const of = (phase: Phase) => runs.map((r) => r[phase]).filter((r): r is PhaseResult => r !== undefined);
+  const med = (phase: Phase, pick: (r: PhaseResult) => number | undefined) => median(of(phase).map((r) => pick(r) ?? NaN));
+  const each = (phase: Phase) => (runs.length > 1 ? ` (runs: ${of(phase).map((r) => num(r.rate)).join(' / ')})` : '');
+  const extra = (phase: Phase, key: string) => med(phase, (r) => r.extra[key]);
+  const ratios = runs.map((r) => (r.peak && r.ceiling ? r.peak.rate / r.ceiling.rate : NaN));
+
+  const rows: string[][] = [];
+  const add = (phase: Phase, load: string, rate: string, notes: string) => {
+    if (of(phase).length === 0) return;
+    rows.push([phase, load, rate + each(phase), ms(med(phase, (r) => r.p50)), ms(med(phase, (r) => r.p99)), num(med(phase, (r) => r.errors)), notes]);
+  };
+  const cpu = (phase: Phase) => {
+    const parts = ['server', 'api', 'worker', 'redis', 'client']
+      .map((k) => [k, extra(phase, `cpuUs.${k}`)] as const)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([k, v]) => `${k} ${num(v)}`);
+    return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
+  };
+  add('ceiling', `${config.connections} conn, ${config.peakSeconds} s, bare express 202`, `${num(med('ceiling', (r) => r.rate))} req/s`, `${config.apiProcesses} processes (node:cluster); ${cpu('ceiling')}`);
+  add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${num(median(ratios), 2)} × ceiling; ${cpu('peak')}`);
+  add(
+    'sustained',
+    `${num(config.sustainedRate)} req/s fixed, ${config.sustainedSeconds} s`,
+    `${num(med('sustained', (r) => r.rate))} accepted/s`,
+    `rows ${num(extra('sustained', 'rowsPerSecond'))}/s; lag p50 ${ms(extra('sustained', 'lagP50'))}, p99 ${ms(extra('sustained', 'lagP99'))}; ` +
+      `RSS api ${mib(extra('sustained', 'apiRssStart'))} → ${mib(extra('sustained', 'apiRssEnd'))}, ` +
+      `worker ${mib(extra('sustained', 'workerRssStart'))} → ${mib(extra('sustained', 'workerRssEnd'))}; ${cpu('sustained')}`,
+  );
+  add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `latency over both requests; ${num(extra('seed', 'lists'))} lists/s`);
+  add(
+    'drain',
+    `${num(config.drainCount)} pending, worker started`,
+    `${num(med('drain', (r) => r.rate))} rows/s`,
+    `all written ${num(extra('drain', 'wallSeconds'), 1)} s after the worker's spawn; filled at ${num(extra('drain', 'fillPerSecond'))} accepted/s`,
+  );
+
+  const header = ['phase', 'load', 'throughput', 'p50', 'p99', 'errors', 'notes'];
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
