@@ -21,5 +21,10 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
   });
   // An idle client dying (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // A client checked out of the pool has no listener of the pool's: if PostgreSQL goes away
+  // between two statements (say inside a transaction), the client emits 'error' with no query
+  // to fail, and an unhandled 'error' event kills the process (the chaos suite's worker died
+  // so). The next statement on it fails instead, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

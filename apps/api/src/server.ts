@@ -1,5 +1,5 @@
 // One API process: connections, migrations, HTTP server, graceful shutdown.
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { migrateToLatest } from '@coupon/db';
 import { redisReady } from '@coupon/runtime';
 import { createApp } from './app';
@@ -18,16 +18,30 @@ export async function serve(config: ApiConfig): Promise<void> {
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
 
   let stopping = false;
+  // Once stopping, a keep-alive client must not go on sending on its open connection (it
+  // did, at full rate, until the grace period cut it off mid-request): every response from
+  // then on, those in flight included, says Connection: close, so each connection ends
+  // with the request it carries and no request is cut off.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req, res) => {
+    if (stopping) return res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     ctx.log.info({ signal }, 'api draining');
     readiness.accepting = false;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     // stop accepting, let in-flight requests finish, then drop idle keep-alive sockets
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // a connection whose response was already on its way at the signal falls idle later
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     await closed;
+    clearInterval(sweep);
     clearTimeout(grace);
     await closeApiContext(ctx);
     ctx.log.info('api stopped');

@@ -78,15 +78,22 @@ export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> 
     worker.on('failed', (job, err) => ctx.log.warn({ jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err }, 'job failed'));
     worker.on('error', (err) => ctx.log.error({ err }, 'worker error'));
   }
-  await ctx.reconcileQueue.upsertJobScheduler(
+  const schedule = () => ctx.reconcileQueue.upsertJobScheduler(
     'reconcile-every',
     { every: config.RECONCILE_INTERVAL_MS },
     { name: 'reconcile', data: {}, opts: jobCatalog.reconcile.options },
   );
+  await schedule();
+  // The schedule lives in Redis. A Redis that comes back empty would leave the reconciler,
+  // the very thing that repairs Redis from PostgreSQL, never running again; so it is set
+  // again whenever the connection is (re)established. Setting it is idempotent.
+  const reschedule = () => void schedule().catch((err: unknown) => ctx.log.error({ err }, 'could not schedule the reconciler'));
+  ctx.queueConnection.on('ready', reschedule);
 
   return {
     liveness,
     async close() {
+      ctx.queueConnection.off('ready', reschedule);
       liveness.accepting = false;
       // close() stops fetching and waits for the jobs in hand; their batch is written by
       // the batcher's timer or by drain()

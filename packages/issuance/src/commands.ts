@@ -4,7 +4,7 @@ import type { Redis, Result } from 'ioredis';
 
 // Each script is a file named <name>-<numberOfKeys>.lua; its header documents KEYS, ARGV
 // and the return codes.
-const SCRIPTS = ['reserve-5', 'mirror-coupon-1', 'restore-coupon-2', 'settle-3'] as const;
+const SCRIPTS = ['reserve-5', 'mirror-coupon-1', 'restore-coupon-2', 'merge-holders-2', 'settle-3'] as const;
 
 export type ReserveReply =
   | [0]
@@ -25,6 +25,7 @@ declare module 'ioredis' {
     restoreCoupon(
       meta: string, seq: string, maxSequence: number, version: number, ...fields: (string | number)[]
     ): Result<number, Context>;
+    mergeHolders(users: string, seq: string, maxSequence: number, ...userIssuancePairs: string[]): Result<number, Context>;
     settle(
       record: string, pending: string, users: string,
       issuanceId: string, status: 'issued' | 'failed', value: string | number,

@@ -51,7 +51,7 @@ export async function restoreCouponState(redis: Redis, db: Kysely<Database>, cou
     const coupon = await db.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst();
     if (!coupon) return false;
     if (await redis.exists(keys.meta)) return true;
-    const maxSequence = await mergePersistedHolders(redis, db, couponId, keys.users);
+    const { maxSequence } = await mergePersistedHolders(redis, db, couponId);
     await redis.restoreCoupon(keys.meta, keys.seq, maxSequence, coupon.version, ...couponMetaFields(coupon));
     return true;
   } finally {
@@ -59,9 +59,20 @@ export async function restoreCouponState(redis: Redis, db: Kysely<Database>, cou
   }
 }
 
+/**
+ * Puts every persisted holder of the coupon into its Redis users hash (and raises the
+ * sequence counter to the highest persisted one), for a Redis that lost writes while the
+ * coupon's metadata survived. Returns how many holders Redis had been missing.
+ */
+export async function repairCouponHolders(redis: Redis, db: Kysely<Database>, couponId: number): Promise<number> {
+  return (await mergePersistedHolders(redis, db, couponId)).added;
+}
+
 // Every persisted row holds its user's place, deleted or not: one per user per coupon, ever.
-async function mergePersistedHolders(redis: Redis, db: Kysely<Database>, couponId: number, usersKey: string) {
+async function mergePersistedHolders(redis: Redis, db: Kysely<Database>, couponId: number) {
+  const keys = couponKeys(couponId);
   let maxSequence = 0;
+  let added = 0;
   let after = 0;
   for (;;) {
     const rows = await db
@@ -72,9 +83,10 @@ async function mergePersistedHolders(redis: Redis, db: Kysely<Database>, couponI
       .orderBy('id')
       .limit(RESTORE_CHUNK)
       .execute();
-    if (rows.length === 0) return maxSequence;
-    await redis.hset(usersKey, ...rows.flatMap((r) => [r.user_id, r.issuance_id]));
-    for (const r of rows) maxSequence = Math.max(maxSequence, r.sequence);
+    if (rows.length === 0) return { maxSequence, added };
+    const chunkMax = rows.reduce((max, r) => Math.max(max, r.sequence), 0);
+    added += await redis.mergeHolders(keys.users, keys.seq, chunkMax, ...rows.flatMap((r) => [r.user_id, r.issuance_id]));
+    maxSequence = Math.max(maxSequence, chunkMax);
     after = rows[rows.length - 1]!.id;
   }
 }
