@@ -12,6 +12,8 @@ import { freePort } from './processes';
 export interface PrivateRedis {
   url: string;
   port: number;
+  /** The server's working directory (its AOF lives in appendonlydir/ when enabled). */
+  dir: string;
   start(): Promise<void>;
   /** SIGKILL by its own pid: the abrupt kind of failure. */
   kill(): Promise<void>;
@@ -26,6 +28,7 @@ export async function createPrivateRedis(extraArgs: string[] = []): Promise<Priv
   const self: PrivateRedis = {
     url,
     port,
+    dir,
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
         stdio: 'ignore',

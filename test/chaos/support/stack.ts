@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { createDb, migrateToLatest, type Database } from '../../../db/src';
+import { couponBody, type CouponBody } from '../../support/builders';
+import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
+import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
+import { freePort, spawnApp, waitForHttp, type Child } from '../../support/processes';
+
+export const ADMIN_TOKEN = 'chaos-admin-token';
+const KEY_PREFIX = 'chaos:';
+const QUEUE_PREFIX = '{chaos-bull}';
+
+/**
+ * Recovery settings short enough for a test to watch them act: a dead worker's jobs are
+ * retried after ~3 s, the reconciler runs every second and re-enqueues an orphan after 3 s.
+ */
+const FAST_RECOVERY = {
+  WORKER_LOCK_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  RECONCILE_INTERVAL_MS: '1000',
+  RECONCILE_PENDING_AGE_MS: '3000',
+  BATCH_WAIT_MS: '10',
+};
+
+export interface App {
+  name: string;
+  port: number;
+  url: string;
+  child: Child | null;
+  /** Starts (or restarts) the process on the same port; resolves once /healthz answers. */
+  start(extra?: Record<string, string>): Promise<void>;
+  /** Sends the signal to this process and resolves with its exit code or signal name. */
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+  output(): string;
+  /** Exits this process made on its own (crashes), as "name: code". */
+  crashes: string[];
+  /** Set by a test whose fault makes this process exit (FAULT_CRASH_AT): its exits are not crashes. */
+  exitsExpected: boolean;
+}
+
+export interface Stack {
+  pg: PrivatePostgres;
+  redis: PrivateRedis;
+  /** Environment of the api and worker processes. */
+  vars: Record<string, string>;
+  db: Kysely<Database>;
+  /** Unprefixed client of the private Redis (keys are `chaos:{c:<id>}:...`). */
+  redisClient: Redis;
+  keyPrefix: string;
+  queuePrefix: string;
+  apis: App[];
+  worker: App;
+  destroyed: boolean;
+  createCoupon(body?: CouponBody): Promise<number>;
+  /** Processes that exited without being told to: each one is a failure of the service. */
+  crashes(): string[];
+  /** Run first by destroy(), e.g. to stop a load client a failed test left running. */
+  onDestroy(fn: () => Promise<unknown>): void;
+  destroy(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra redis-server arguments (AOF settings). */
+  redisArgs?: string[];
+  apis?: number;
+  apiVars?: Record<string, string>;
+  /** Extra environment per API process, by index. */
+  apiVarsEach?: Record<string, string>[];
+  workerVars?: Record<string, string>;
+}
+
+/** Private PostgreSQL and Redis on ports of their own, the schema, one worker and N API processes. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const [pgServer, redis] = await Promise.all([createPrivatePostgres(), createPrivateRedis(options.redisArgs ?? [])]);
+  const admin = new pg.Client({ connectionString: pgServer.url() });
+  await admin.connect();
+  await admin.query('CREATE DATABASE coupons');
+  await admin.end();
+  const db = createDb(pgServer.url('coupons'), { max: 4 });
+  await migrateToLatest(db);
+
+  const vars: Record<string, string> = {
+    DATABASE_URL: pgServer.url('coupons'),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: KEY_PREFIX,
+    QUEUE_PREFIX,
+    ADMIN_TOKEN,
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+    MIGRATE_ON_START: 'false',
+    API_PROCESSES: '1',
+    HOST: '127.0.0.1',
+    SHUTDOWN_GRACE_MS: '10000',
+    ...FAST_RECOVERY,
+  };
+  const apis: App[] = [];
+  for (let i = 0; i < (options.apis ?? 1); i++) {
+    const port = await freePort();
+    apis.push(app(`api${i + 1}`, 'api', port, '/healthz', { ...vars, ...options.apiVars, ...options.apiVarsEach?.[i], PORT: String(port) }));
+  }
+  const workerPort = await freePort();
+  const worker = app('worker', 'worker', workerPort, '/healthz', { ...vars, ...options.workerVars, WORKER_PORT: String(workerPort) });
+  await Promise.all([worker.start(), ...apis.map((a) => a.start())]);
+
+  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stack: Stack = {
+    pg: pgServer,
+    redis,
+    vars,
+    db,
+    redisClient,
+    keyPrefix: KEY_PREFIX,
+    queuePrefix: QUEUE_PREFIX,
+    apis,
+    worker,
+    async createCoupon(body = {}) {
+      const res = await fetch(`${apis[0]!.url}/v1/coupons`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify(couponBody(body)),
+      });
+      if (res.status !== 201) throw new Error(`create coupon: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: number }).id;
+    },
+    destroyed: false,
+    crashes: () => [worker, ...apis].flatMap((a) => a.crashes),
+    onDestroy: (fn) => cleanups.push(fn),
+    async destroy() {
+      stack.destroyed = true;
+      await Promise.allSettled(cleanups.map((fn) => fn()));
+      if (process.env.CHAOS_DUMP) {
+        for (const a of [worker, ...apis]) writeFileSync(`${process.env.CHAOS_DUMP}-${a.name}.log`, a.output());
+      }
+      await Promise.all([worker, ...apis].map((a) => a.kill('SIGKILL')));
+      redisClient.disconnect();
+      await db.destroy().catch(() => {});
+      await Promise.all([pgServer.destroy(), redis.destroy()]);
+    },
+  };
+  return stack;
+}
+
+function app(name: string, kind: 'api' | 'worker', port: number, health: string, env: Record<string, string>): App {
+  let log = '';
+  const expected = new WeakSet<Child>(); // children this harness killed, or told to crash
+  const self: App = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child: null,
+    async start(extra = {}) {
+      self.child = spawnApp(kind, { ...env, ...extra });
+      const child = self.child;
+      void child.exited.then((code) => {
+        log += child.output();
+        if (self.child === child && !expected.has(child) && !self.exitsExpected) self.crashes.push(`${name}: ${code}`);
+      });
+      // a process whose fault fires at its first request may die before /healthz answers
+      await Promise.race([
+        waitForHttp(`${self.url}${health}`, child, 60_000),
+        child.exited.then((code) => {
+          if (!self.exitsExpected) throw new Error(`${name} exited (${code}) while starting:\n${child.output()}`);
+        }),
+      ]);
+    },
+    async kill(signal) {
+      const child = self.child;
+      if (!child) return 'not running';
+      expected.add(child);
+      const result = await child.kill(signal);
+      self.child = null;
+      return result;
+    },
+    output: () => log + (self.child?.output() ?? ''),
+    crashes: [],
+    exitsExpected: false,
+  };
+  return self;
+}
