@@ -1,21 +1,11 @@
 import { couponKeys } from '@coupon/issuance';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody, hoursFromNow } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
+import { startTestApi } from '../support/api';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
+const stack = useTestStack();
 
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-});
-afterAll(async () => {
-  await api.close();
-  await env.close();
-});
-
-const create = (body: object = couponBody()) => api.http.post('/v1/coupons').set(api.admin).send(body);
+const create = (body: object = couponBody()) => stack.api.http.post('/v1/coupons').set(stack.api.admin).send(body);
 
 function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number, code: string) {
   expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -24,7 +14,7 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
 }
 
 async function rowCounts() {
-  const db = env.database.db;
+  const db = stack.env.database.db;
   const coupons = await db.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const history = await db.selectFrom('coupons_history').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { coupons: coupons.n, history: history.n };
@@ -52,7 +42,7 @@ describe('POST /v1/coupons', () => {
       updatedAt: expect.stringMatching(/Z$/),
       deletedAt: null,
     });
-    const meta = await api.ctx.redis.hgetall(couponKeys(res.body.id).meta);
+    const meta = await stack.api.ctx.redis.hgetall(couponKeys(res.body.id).meta);
     expect(meta).toMatchObject({ type: 'limited', count: '100', deleted: '0', version: '1' });
   });
 
@@ -64,7 +54,7 @@ describe('POST /v1/coupons', () => {
   });
 
   it('reads timestamps without an offset in APP_TIMEZONE', async () => {
-    const seoul = await startTestApi(env, { APP_TIMEZONE: 'Asia/Seoul' });
+    const seoul = await startTestApi(stack.env, { APP_TIMEZONE: 'Asia/Seoul' });
     try {
       const res = await seoul.http
         .post('/v1/coupons')
@@ -104,7 +94,7 @@ describe('POST /v1/coupons', () => {
   });
 
   it('rejects malformed JSON with 400 and an oversized body with 413', async () => {
-    const bad = await api.http.post('/v1/coupons').set(api.admin).set('Content-Type', 'application/json').send('{"name":');
+    const bad = await stack.api.http.post('/v1/coupons').set(stack.api.admin).set('Content-Type', 'application/json').send('{"name":');
     expectProblem(bad, 400, 'validation_failed');
     const huge = await create({ ...couponBody(), name: 'x'.repeat(70 * 1024) });
     expectProblem(huge, 413, 'payload_too_large');
@@ -112,8 +102,8 @@ describe('POST /v1/coupons', () => {
 
   it('needs the admin token: 401 without it or with a wrong one', async () => {
     const before = await rowCounts();
-    expectProblem(await api.http.post('/v1/coupons').send(couponBody()), 401, 'unauthorized');
-    expectProblem(await api.http.post('/v1/coupons').set('Authorization', 'Bearer nope').send(couponBody()), 401, 'unauthorized');
+    expectProblem(await stack.api.http.post('/v1/coupons').send(couponBody()), 401, 'unauthorized');
+    expectProblem(await stack.api.http.post('/v1/coupons').set('Authorization', 'Bearer nope').send(couponBody()), 401, 'unauthorized');
     expect(await rowCounts()).toEqual(before);
   });
 });
@@ -124,9 +114,9 @@ describe('GET /v1/coupons and /v1/coupons/:couponId', () => {
     const upcoming = (await create(couponBody({ startDate: hoursFromNow(10), endDate: hoursFromNow(20) }))).body;
     const ended = (await create(couponBody({ startDate: hoursFromNow(-20), endDate: hoursFromNow(-10) }))).body;
     const deleted = (await create()).body;
-    await api.http.delete(`/v1/coupons/${deleted.id}`).set(api.admin).expect(200);
+    await stack.api.http.delete(`/v1/coupons/${deleted.id}`).set(stack.api.admin).expect(200);
 
-    const res = await api.http.get('/v1/coupons').expect(200);
+    const res = await stack.api.http.get('/v1/coupons').expect(200);
     const ids = res.body.coupons.map((c: { id: number }) => c.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(ids).toEqual(expect.arrayContaining([open.id, upcoming.id]));
@@ -136,20 +126,20 @@ describe('GET /v1/coupons and /v1/coupons/:couponId', () => {
 
   it('gets one coupon; unknown, deleted and malformed ids are 404 / 400', async () => {
     const coupon = (await create()).body;
-    expect((await api.http.get(`/v1/coupons/${coupon.id}`).expect(200)).body).toEqual(coupon);
-    expectProblem(await api.http.get('/v1/coupons/999999'), 404, 'coupon_not_found');
-    expectProblem(await api.http.get('/v1/coupons/abc'), 400, 'validation_failed');
-    expectProblem(await api.http.get('/v1/coupons/0'), 400, 'validation_failed');
-    expectProblem(await api.http.get('/v1/coupons/2147483648'), 400, 'validation_failed');
-    await api.http.delete(`/v1/coupons/${coupon.id}`).set(api.admin).expect(200);
-    expectProblem(await api.http.get(`/v1/coupons/${coupon.id}`), 404, 'coupon_not_found');
+    expect((await stack.api.http.get(`/v1/coupons/${coupon.id}`).expect(200)).body).toEqual(coupon);
+    expectProblem(await stack.api.http.get('/v1/coupons/999999'), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.get('/v1/coupons/abc'), 400, 'validation_failed');
+    expectProblem(await stack.api.http.get('/v1/coupons/0'), 400, 'validation_failed');
+    expectProblem(await stack.api.http.get('/v1/coupons/2147483648'), 400, 'validation_failed');
+    await stack.api.http.delete(`/v1/coupons/${coupon.id}`).set(stack.api.admin).expect(200);
+    expectProblem(await stack.api.http.get(`/v1/coupons/${coupon.id}`), 404, 'coupon_not_found');
   });
 
   it('falls back to PostgreSQL counts when Redis has no state for the coupon', async () => {
     const coupon = (await create(couponBody({ count: 10 }))).body;
     const keys = couponKeys(coupon.id);
-    await api.ctx.redis.del(keys.meta, keys.users, keys.seq);
-    const res = await api.http.get(`/v1/coupons/${coupon.id}`).expect(200);
+    await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq);
+    const res = await stack.api.http.get(`/v1/coupons/${coupon.id}`).expect(200);
     expect(res.body).toMatchObject({ issuedCount: 0, remainingStock: 10 });
   });
 });
@@ -157,31 +147,31 @@ describe('GET /v1/coupons and /v1/coupons/:couponId', () => {
 describe('PATCH /v1/coupons/:couponId', () => {
   it('adds count to stock: 100 then +100 gives 200, in PostgreSQL and in Redis', async () => {
     const coupon = (await create(couponBody({ count: 100 }))).body;
-    const res = await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ count: 100 });
+    const res = await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ count: 100 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ count: 200, remainingStock: 200 });
-    expect(await api.ctx.redis.hget(couponKeys(coupon.id).meta, 'count')).toBe('200');
-    const again = await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ count: 0, name: 'Renamed' });
+    expect(await stack.api.ctx.redis.hget(couponKeys(coupon.id).meta, 'count')).toBe('200');
+    const again = await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ count: 0, name: 'Renamed' });
     expect(again.body).toMatchObject({ count: 200, name: 'Renamed' });
   });
 
   it('changes the discount and the window', async () => {
     const coupon = (await create()).body;
     const endDate = hoursFromNow(48);
-    const res = await api.http
+    const res = await stack.api.http
       .patch(`/v1/coupons/${coupon.id}`)
-      .set(api.admin)
+      .set(stack.api.admin)
       .send({ discountType: 'amount', discountAmount: 5000, endDate });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ discountType: 'amount', discountAmount: 5000, endDate: new Date(endDate).toISOString() });
-    expect(await api.ctx.redis.hget(couponKeys(coupon.id).meta, 'discountAmount')).toBe('5000');
+    expect(await stack.api.ctx.redis.hget(couponKeys(coupon.id).meta, 'discountAmount')).toBe('5000');
   });
 
   it('keeps the type: the same type is accepted, another is 422 coupon_type_immutable', async () => {
     const coupon = (await create()).body;
-    await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ type: 'limited' }).expect(200);
+    await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ type: 'limited' }).expect(200);
     expectProblem(
-      await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ type: 'unlimited' }),
+      await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ type: 'unlimited' }),
       422,
       'coupon_type_immutable',
     );
@@ -191,51 +181,51 @@ describe('PATCH /v1/coupons/:couponId', () => {
     const limited = (await create(couponBody({ count: 100 }))).body;
     const { count: _c, ...unlimitedBody } = couponBody({ type: 'unlimited' });
     const unlimited = (await create(unlimitedBody)).body;
-    expectProblem(await api.http.patch(`/v1/coupons/${limited.id}`).set(api.admin).send({ count: -1 }), 422, 'invalid_count');
-    expectProblem(await api.http.patch(`/v1/coupons/${unlimited.id}`).set(api.admin).send({ count: 5 }), 422, 'invalid_count');
+    expectProblem(await stack.api.http.patch(`/v1/coupons/${limited.id}`).set(stack.api.admin).send({ count: -1 }), 422, 'invalid_count');
+    expectProblem(await stack.api.http.patch(`/v1/coupons/${unlimited.id}`).set(stack.api.admin).send({ count: 5 }), 422, 'invalid_count');
     expectProblem(
-      await api.http.patch(`/v1/coupons/${limited.id}`).set(api.admin).send({ count: 2147483600 }),
+      await stack.api.http.patch(`/v1/coupons/${limited.id}`).set(stack.api.admin).send({ count: 2147483600 }),
       422,
       'invalid_count',
     );
-    expect((await api.http.get(`/v1/coupons/${limited.id}`)).body.count).toBe(100);
+    expect((await stack.api.http.get(`/v1/coupons/${limited.id}`)).body.count).toBe(100);
   });
 
   it('validates the patched coupon as a whole (start must stay before end)', async () => {
     const coupon = (await create()).body;
-    const res = await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ startDate: hoursFromNow(100) });
+    const res = await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ startDate: hoursFromNow(100) });
     expectProblem(res, 400, 'validation_failed');
-    expectProblem(await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ bogus: 1 }), 400, 'validation_failed');
+    expectProblem(await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ bogus: 1 }), 400, 'validation_failed');
   });
 
   it('is 404 for unknown or deleted coupons and 401 without the token', async () => {
     const coupon = (await create()).body;
-    expectProblem(await api.http.patch('/v1/coupons/999999').set(api.admin).send({ name: 'x' }), 404, 'coupon_not_found');
-    expectProblem(await api.http.patch(`/v1/coupons/${coupon.id}`).send({ name: 'x' }), 401, 'unauthorized');
-    await api.http.delete(`/v1/coupons/${coupon.id}`).set(api.admin).expect(200);
-    expectProblem(await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ name: 'x' }), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.patch('/v1/coupons/999999').set(stack.api.admin).send({ name: 'x' }), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.patch(`/v1/coupons/${coupon.id}`).send({ name: 'x' }), 401, 'unauthorized');
+    await stack.api.http.delete(`/v1/coupons/${coupon.id}`).set(stack.api.admin).expect(200);
+    expectProblem(await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ name: 'x' }), 404, 'coupon_not_found');
   });
 });
 
 describe('DELETE /v1/coupons/:couponId', () => {
   it('soft-deletes once, marks the Redis mirror deleted; the second delete is 404', async () => {
     const coupon = (await create()).body;
-    const res = await api.http.delete(`/v1/coupons/${coupon.id}`).set(api.admin);
+    const res = await stack.api.http.delete(`/v1/coupons/${coupon.id}`).set(stack.api.admin);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: coupon.id, deletedAt: expect.stringMatching(/Z$/) });
-    expect(await api.ctx.redis.hget(couponKeys(coupon.id).meta, 'deleted')).toBe('1');
-    expectProblem(await api.http.delete(`/v1/coupons/${coupon.id}`).set(api.admin), 404, 'coupon_not_found');
-    expectProblem(await api.http.delete('/v1/coupons/999999').set(api.admin), 404, 'coupon_not_found');
-    expectProblem(await api.http.delete(`/v1/coupons/${coupon.id}`), 401, 'unauthorized');
+    expect(await stack.api.ctx.redis.hget(couponKeys(coupon.id).meta, 'deleted')).toBe('1');
+    expectProblem(await stack.api.http.delete(`/v1/coupons/${coupon.id}`).set(stack.api.admin), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.delete('/v1/coupons/999999').set(stack.api.admin), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.delete(`/v1/coupons/${coupon.id}`), 401, 'unauthorized');
   });
 });
 
 describe('GET /v1/coupons/:couponId/history', () => {
   it('lists created, updated and deleted snapshots, oldest first', async () => {
     const coupon = (await create(couponBody({ count: 100 }))).body;
-    await api.http.patch(`/v1/coupons/${coupon.id}`).set(api.admin).send({ count: 50, name: 'Bigger' }).expect(200);
-    await api.http.delete(`/v1/coupons/${coupon.id}`).set(api.admin).expect(200);
-    const res = await api.http.get(`/v1/coupons/${coupon.id}/history`).set(api.admin).expect(200);
+    await stack.api.http.patch(`/v1/coupons/${coupon.id}`).set(stack.api.admin).send({ count: 50, name: 'Bigger' }).expect(200);
+    await stack.api.http.delete(`/v1/coupons/${coupon.id}`).set(stack.api.admin).expect(200);
+    const res = await stack.api.http.get(`/v1/coupons/${coupon.id}/history`).set(stack.api.admin).expect(200);
     expect(res.body.history).toEqual([
       expect.objectContaining({ couponId: coupon.id, description: 'created', count: 100, name: 'Spring sale', deletedAt: null }),
       expect.objectContaining({ couponId: coupon.id, description: 'updated', count: 150, name: 'Bigger', deletedAt: null }),
@@ -247,13 +237,13 @@ describe('GET /v1/coupons/:couponId/history', () => {
 
   it('is 401 without the token and 404 for an unknown coupon', async () => {
     const coupon = (await create()).body;
-    expectProblem(await api.http.get(`/v1/coupons/${coupon.id}/history`), 401, 'unauthorized');
-    expectProblem(await api.http.get('/v1/coupons/999999/history').set(api.admin), 404, 'coupon_not_found');
+    expectProblem(await stack.api.http.get(`/v1/coupons/${coupon.id}/history`), 401, 'unauthorized');
+    expectProblem(await stack.api.http.get('/v1/coupons/999999/history').set(stack.api.admin), 404, 'coupon_not_found');
   });
 });
 
 describe('routing', () => {
   it('answers unknown routes with a 404 problem', async () => {
-    expectProblem(await api.http.get('/v1/nothing-here'), 404, 'not_found');
+    expectProblem(await stack.api.http.get('/v1/nothing-here'), 404, 'not_found');
   });
 });

@@ -1,29 +1,18 @@
 import { couponKeys } from '@coupon/issuance';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
 import { startTestWorker } from '../support/worker';
+import { useTestStack } from '../support/stack';
 
 // Invariants 3 and 5: a 202 becomes exactly one row, whoever dies in between.
-let env: TestEnv;
-let api: TestApi;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-});
-afterAll(async () => {
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack();
 
 const fastRecovery = { WORKER_LOCK_MS: '1000', WORKER_STALLED_INTERVAL_MS: '500', RECONCILE_INTERVAL_MS: '500', RECONCILE_PENDING_AGE_MS: '500' };
 
 async function acceptMany(couponId: number, users: string[]): Promise<string[]> {
   const ids = [];
   for (const userId of users) {
-    const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
+    const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
     expect(res.status).toBe(202);
     ids.push(res.body.issuanceId as string);
   }
@@ -31,35 +20,35 @@ async function acceptMany(couponId: number, users: string[]): Promise<string[]> 
 }
 
 async function rowsOf(couponId: number) {
-  return env.database.db.selectFrom('user_coupons_storage').select(['issuance_id', 'user_id']).where('coupon_id', '=', couponId).execute();
+  return stack.env.database.db.selectFrom('user_coupons_storage').select(['issuance_id', 'user_id']).where('coupon_id', '=', couponId).execute();
 }
 
 async function expectAllIssuedOnce(couponId: number, issuanceIds: string[]) {
   await eventually(async () => ((await rowsOf(couponId)).length === issuanceIds.length ? true : undefined), 30_000, 'rows');
   await eventually(async () => {
-    const statuses = await Promise.all(issuanceIds.map(async (id) => (await api.http.get(`/v1/issuances/${id}`)).body.status));
+    const statuses = await Promise.all(issuanceIds.map(async (id) => (await stack.api.http.get(`/v1/issuances/${id}`)).body.status));
     return statuses.every((s) => s === 'issued') ? true : undefined;
   }, 30_000, 'issued statuses');
   const rows = await rowsOf(couponId);
   expect(rows.map((r) => r.issuance_id).sort()).toEqual([...issuanceIds].sort());
-  const history = await env.database.db.selectFrom('user_coupons_storage_history').innerJoin('user_coupons_storage as u', 'u.id', 'user_coupon_id')
+  const history = await stack.env.database.db.selectFrom('user_coupons_storage_history').innerJoin('user_coupons_storage as u', 'u.id', 'user_coupon_id')
     .select('u.issuance_id').where('u.coupon_id', '=', couponId).execute();
   expect(history).toHaveLength(issuanceIds.length);
-  const coupon = await env.database.db.selectFrom('coupons').select('issued_count').where('id', '=', couponId).executeTakeFirstOrThrow();
+  const coupon = await stack.env.database.db.selectFrom('coupons').select('issued_count').where('id', '=', couponId).executeTakeFirstOrThrow();
   expect(coupon.issued_count).toBe(issuanceIds.length);
 }
 
 it.each(['before-commit', 'after-commit'] as const)(
   'worker SIGKILLed %s: after a restart every accepted issuance has exactly one row',
   async (crashAt) => {
-    const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 50 }))).body.id as number;
+    const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 50 }))).body.id as number;
     const ids = await acceptMany(couponId, Array.from({ length: 20 }, (_, i) => `${crashAt}_${i}`));
 
-    const doomed = spawnApp('worker', { ...env.vars, ...fastRecovery, FAULT_CRASH_AT: crashAt });
+    const doomed = spawnApp('worker', { ...stack.env.vars, ...fastRecovery, FAULT_CRASH_AT: crashAt });
     expect(await doomed.exited).toBe('SIGKILL');
     expect((await rowsOf(couponId)).length).toBe(crashAt === 'before-commit' ? 0 : 20);
 
-    const worker = await startTestWorker(env, fastRecovery);
+    const worker = await startTestWorker(stack.env, fastRecovery);
     try {
       await expectAllIssuedOnce(couponId, ids);
     } finally {
@@ -70,9 +59,9 @@ it.each(['before-commit', 'after-commit'] as const)(
 );
 
 it('API killed between reservation and enqueue: the reconciler persists the orphan', async () => {
-  const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 5 }))).body.id as number;
+  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 5 }))).body.id as number;
   const port = await freePort();
-  const doomed = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1', FAULT_CRASH_AT: 'after-reserve' });
+  const doomed = spawnApp('api', { ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1', FAULT_CRASH_AT: 'after-reserve' });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, doomed);
   const reply = await fetch(`http://127.0.0.1:${port}/v1/coupons/${couponId}/issuances`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'orphan' }),
@@ -81,14 +70,14 @@ it('API killed between reservation and enqueue: the reconciler persists the orph
   expect(await doomed.exited).toBe('SIGKILL');
 
   const keys = couponKeys(couponId);
-  const [orphanId] = await api.ctx.redis.zrange(keys.pending, 0, -1);
+  const [orphanId] = await stack.api.ctx.redis.zrange(keys.pending, 0, -1);
   expect(orphanId).toBeDefined();
-  expect(await api.ctx.issuanceQueue.getJob(orphanId!)).toBeUndefined();
+  expect(await stack.api.ctx.issuanceQueue.getJob(orphanId!)).toBeUndefined();
 
-  const worker = await startTestWorker(env, fastRecovery);
+  const worker = await startTestWorker(stack.env, fastRecovery);
   try {
     await expectAllIssuedOnce(couponId, [orphanId!]);
-    const byUser = await api.http.get(`/v1/coupons/${couponId}/issuances/orphan`).expect(200);
+    const byUser = await stack.api.http.get(`/v1/coupons/${couponId}/issuances/orphan`).expect(200);
     expect(byUser.body).toMatchObject({ issuanceId: orphanId, status: 'issued' });
   } finally {
     await worker.close();

@@ -1,37 +1,23 @@
 import { couponKeys } from '@coupon/issuance';
 import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody, hoursFromNow, type CouponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
-let worker: TestWorker;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-  worker = await startTestWorker(env);
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack({ worker: true });
 
 async function createCoupon(overrides: CouponBody = {}): Promise<number> {
-  const res = await api.http.post('/v1/coupons').set(api.admin).send(couponBody(overrides));
+  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(overrides));
   expect(res.status).toBe(201);
   return res.body.id;
 }
 const issue = (couponId: number | string, userId: string) =>
-  api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
+  stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
 
 async function settled(issuanceId: string) {
   return eventually(async () => {
-    const res = await api.http.get(`/v1/issuances/${issuanceId}`);
+    const res = await stack.api.http.get(`/v1/issuances/${issuanceId}`);
     return res.body.status === 'pending' ? undefined : res.body;
   }, 20_000, `issuance ${issuanceId} to settle`);
 }
@@ -39,9 +25,9 @@ async function settled(issuanceId: string) {
 /** Everything a refused request could have touched (settling by the worker changes none of it). */
 async function reservationState(couponId: number) {
   const keys = couponKeys(couponId);
-  const r = api.ctx.redis;
-  const [, records] = await env.redis.redis.scan('0', 'MATCH', `${env.redis.keyPrefix}${keys.issuance('*')}`, 'COUNT', 10_000);
-  const counts = await api.ctx.issuanceQueue.getJobCounts();
+  const r = stack.api.ctx.redis;
+  const [, records] = await stack.env.redis.redis.scan('0', 'MATCH', `${stack.env.redis.keyPrefix}${keys.issuance('*')}`, 'COUNT', 10_000);
+  const counts = await stack.api.ctx.issuanceQueue.getJobCounts();
   return {
     users: await r.hgetall(keys.users),
     seq: await r.get(keys.seq),
@@ -71,14 +57,14 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
 
     const done = await settled(res.body.issuanceId);
     expect(done).toMatchObject({ status: 'issued', userCouponId: expect.any(Number), issuedAt: expect.stringMatching(/Z$/), queuePosition: null });
-    const row = await env.database.db
+    const row = await stack.env.database.db
       .selectFrom('user_coupons_storage').selectAll().where('id', '=', done.userCouponId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ issuance_id: res.body.issuanceId, user_id: 'user_1', coupon_id: couponId, sequence: 1, discount_type: 'amount', discount_amount: 3000 });
     expect(row.give_date.toISOString()).toBe(res.body.requestedAt);
     expect(row.expire_date.getTime()).toBe(row.give_date.getTime() + 60 * 60_000);
-    const history = await env.database.db.selectFrom('user_coupons_storage_history').selectAll().where('user_coupon_id', '=', row.id).execute();
+    const history = await stack.env.database.db.selectFrom('user_coupons_storage_history').selectAll().where('user_coupon_id', '=', row.id).execute();
     expect(history.map((h) => h.description)).toEqual(['issued']);
-    const coupon = await api.http.get(`/v1/coupons/${couponId}`);
+    const coupon = await stack.api.http.get(`/v1/coupons/${couponId}`);
     expect(coupon.body).toMatchObject({ issuedCount: 1, remainingStock: 9 });
   });
 
@@ -86,7 +72,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
     const endDate = hoursFromNow(1);
     const couponId = await createCoupon({ endDate, expireMinute: 7 * 24 * 60 });
     const done = await settled((await issue(couponId, 'user_1')).body.issuanceId);
-    const row = await env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', done.userCouponId).executeTakeFirstOrThrow();
+    const row = await stack.env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', done.userCouponId).executeTakeFirstOrThrow();
     expect(row.expire_date.toISOString()).toBe(new Date(endDate).toISOString());
   });
 
@@ -110,7 +96,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
     expect(res.body.code).toBe('sold_out');
     expect(await reservationState(couponId)).toEqual(before);
     // more stock opens it again
-    await api.http.patch(`/v1/coupons/${couponId}`).set(api.admin).send({ count: 1 }).expect(200);
+    await stack.api.http.patch(`/v1/coupons/${couponId}`).set(stack.api.admin).send({ count: 1 }).expect(200);
     expect((await issue(couponId, 'c')).status).toBe(202);
     expect((await issue(couponId, 'd')).body.code).toBe('sold_out');
   });
@@ -130,7 +116,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
   it('stops issuing a deleted coupon at once', async () => {
     const couponId = await createCoupon();
     expect((await issue(couponId, 'early')).status).toBe(202);
-    await api.http.delete(`/v1/coupons/${couponId}`).set(api.admin).expect(200);
+    await stack.api.http.delete(`/v1/coupons/${couponId}`).set(stack.api.admin).expect(200);
     const before = await reservationState(couponId);
     const res = await issue(couponId, 'late');
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'coupon_not_found' });
@@ -139,9 +125,9 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
 
   it('is 404 for an unknown coupon and 400 for bad input, reserving nothing', async () => {
     expect((await issue(999999, 'user_1')).body.code).toBe('coupon_not_found');
-    expect(await api.ctx.redis.exists(couponKeys(999999).meta)).toBe(0);
+    expect(await stack.api.ctx.redis.exists(couponKeys(999999).meta)).toBe(0);
     for (const body of [{}, { userId: '' }, { userId: 'x'.repeat(129) }, { userId: 'bad id' }, { userId: 5 }, { userId: 'u', extra: 1 }]) {
-      const res = await api.http.post('/v1/coupons/1/issuances').send(body);
+      const res = await stack.api.http.post('/v1/coupons/1/issuances').send(body);
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'validation_failed' });
     }
     expect((await issue('abc', 'user_1')).status).toBe(400);
@@ -150,9 +136,9 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
   it('snapshots the discount: a later change applies to later issuances only', async () => {
     const couponId = await createCoupon({ discountType: 'percent', discountAmount: 10 });
     const before = await settled((await issue(couponId, 'before')).body.issuanceId);
-    await api.http.patch(`/v1/coupons/${couponId}`).set(api.admin).send({ discountType: 'amount', discountAmount: 777 }).expect(200);
+    await stack.api.http.patch(`/v1/coupons/${couponId}`).set(stack.api.admin).send({ discountType: 'amount', discountAmount: 777 }).expect(200);
     const after = await settled((await issue(couponId, 'after')).body.issuanceId);
-    const rows = await env.database.db
+    const rows = await stack.env.database.db
       .selectFrom('user_coupons_storage').select(['id', 'discount_type', 'discount_amount'])
       .where('id', 'in', [before.userCouponId, after.userCouponId]).orderBy('id').execute();
     expect(rows.map((r) => [r.discount_type, r.discount_amount])).toEqual([['percent', 10], ['amount', 777]]);
@@ -163,39 +149,39 @@ describe('GET issuances', () => {
   it('finds an issuance by id and by coupon and user; unknown ones are 404 whatever their form', async () => {
     const couponId = await createCoupon();
     const accepted = (await issue(couponId, 'finder')).body;
-    const byId = await api.http.get(`/v1/issuances/${accepted.issuanceId}`).expect(200);
+    const byId = await stack.api.http.get(`/v1/issuances/${accepted.issuanceId}`).expect(200);
     expect(byId.body).toMatchObject({ issuanceId: accepted.issuanceId, couponId, userId: 'finder', sequence: 1 });
-    const byUser = await api.http.get(`/v1/coupons/${couponId}/issuances/finder`).expect(200);
+    const byUser = await stack.api.http.get(`/v1/coupons/${couponId}/issuances/finder`).expect(200);
     expect(byUser.body.issuanceId).toBe(accepted.issuanceId);
     for (const id of ['nope', `${couponId}_00000000000000000000`, '999999_abcdefgh12345678', 'x'.repeat(200), '%00']) {
-      const res = await api.http.get(`/v1/issuances/${encodeURIComponent(id)}`);
+      const res = await stack.api.http.get(`/v1/issuances/${encodeURIComponent(id)}`);
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'issuance_not_found' });
     }
-    expect((await api.http.get(`/v1/coupons/${couponId}/issuances/nobody`)).body.code).toBe('issuance_not_found');
+    expect((await stack.api.http.get(`/v1/coupons/${couponId}/issuances/nobody`)).body.code).toBe('issuance_not_found');
   });
 
   it('falls back to PostgreSQL once the Redis record is gone', async () => {
     const couponId = await createCoupon();
     const done = await settled((await issue(couponId, 'archived')).body.issuanceId);
-    await api.ctx.redis.del(couponKeys(couponId).issuance(done.issuanceId));
-    const res = await api.http.get(`/v1/issuances/${done.issuanceId}`).expect(200);
+    await stack.api.ctx.redis.del(couponKeys(couponId).issuance(done.issuanceId));
+    const res = await stack.api.http.get(`/v1/issuances/${done.issuanceId}`).expect(200);
     expect(res.body).toMatchObject({ issuanceId: done.issuanceId, status: 'issued', userCouponId: done.userCouponId, sequence: 1 });
-    await api.ctx.redis.hdel(couponKeys(couponId).users, 'archived');
-    const byUser = await api.http.get(`/v1/coupons/${couponId}/issuances/archived`).expect(200);
+    await stack.api.ctx.redis.hdel(couponKeys(couponId).users, 'archived');
+    const byUser = await stack.api.http.get(`/v1/coupons/${couponId}/issuances/archived`).expect(200);
     expect(byUser.body.userCouponId).toBe(done.userCouponId);
   });
 
   it('reports the queue position of pending issuances', async () => {
-    await worker.close(); // hold the queue so issuances stay pending
+    await stack.worker.close(); // hold the queue so issuances stay pending
     try {
       const couponId = await createCoupon();
       const ids = [];
       for (const user of ['p0', 'p1', 'p2']) ids.push((await issue(couponId, user)).body.issuanceId);
       const positions = [];
-      for (const id of ids) positions.push((await api.http.get(`/v1/issuances/${id}`)).body.queuePosition);
+      for (const id of ids) positions.push((await stack.api.http.get(`/v1/issuances/${id}`)).body.queuePosition);
       expect(positions).toEqual([0, 1, 2]);
     } finally {
-      worker = await startTestWorker(env);
+      stack.worker = await startTestWorker(stack.env);
     }
   });
 });
@@ -206,23 +192,23 @@ describe('Redis state lost for a coupon', () => {
     const first = [];
     for (const user of ['r1', 'r2', 'r3']) first.push(await settled((await issue(couponId, user)).body.issuanceId));
     const keys = couponKeys(couponId);
-    await api.ctx.redis.del(keys.meta, keys.users, keys.seq, keys.pending);
+    await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq, keys.pending);
 
     const report = await reconcile({
-      db: env.database.db, redis: worker.ctx.redis, queue: worker.ctx.issuanceQueue, log: worker.ctx.log,
+      db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
       pendingAgeMs: 30_000, recordTtlSeconds: 60,
     });
     expect(report.restored).toBe(1);
-    expect(await api.ctx.redis.hlen(keys.users)).toBe(3);
-    expect(await api.ctx.redis.get(keys.seq)).toBe('3');
-    expect((await api.http.get(`/v1/coupons/${couponId}`)).body).toMatchObject({ issuedCount: 3, remainingStock: 2 });
+    expect(await stack.api.ctx.redis.hlen(keys.users)).toBe(3);
+    expect(await stack.api.ctx.redis.get(keys.seq)).toBe('3');
+    expect((await stack.api.http.get(`/v1/coupons/${couponId}`)).body).toMatchObject({ issuedCount: 3, remainingStock: 2 });
 
     expect((await issue(couponId, 'r1')).body.code).toBe('already_issued');
     const codes = [];
     for (const user of ['n1', 'n2', 'n3', 'n4']) codes.push((await issue(couponId, user)).status);
     expect(codes).toEqual([202, 202, 409, 409]);
-    await eventually(async () => ((await api.ctx.redis.zcard(keys.pending)) === 0 ? true : undefined));
-    const rows = await env.database.db.selectFrom('user_coupons_storage').select('sequence').where('coupon_id', '=', couponId).orderBy('sequence').execute();
+    await eventually(async () => ((await stack.api.ctx.redis.zcard(keys.pending)) === 0 ? true : undefined));
+    const rows = await stack.env.database.db.selectFrom('user_coupons_storage').select('sequence').where('coupon_id', '=', couponId).orderBy('sequence').execute();
     expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -230,7 +216,7 @@ describe('Redis state lost for a coupon', () => {
     const couponId = await createCoupon({ count: 2 });
     await settled((await issue(couponId, 'd1')).body.issuanceId);
     const keys = couponKeys(couponId);
-    await api.ctx.redis.del(keys.meta, keys.users, keys.seq);
+    await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq);
     expect((await issue(couponId, 'd1')).body.code).toBe('already_issued');
     expect((await issue(couponId, 'd2')).status).toBe(202);
     expect((await issue(couponId, 'd3')).body.code).toBe('sold_out');
@@ -241,27 +227,27 @@ describe('PostgreSQL as the final arbiter', () => {
   it('fails an issuance beyond the stock the database allows and gives the place back', async () => {
     const couponId = await createCoupon({ count: 3 });
     // Redis believes in more stock than PostgreSQL has (a lost write, a bad restore)
-    await api.ctx.redis.hset(couponKeys(couponId).meta, 'count', 5);
+    await stack.api.ctx.redis.hset(couponKeys(couponId).meta, 'count', 5);
     const accepted = [];
     for (const user of ['a1', 'a2', 'a3', 'a4', 'a5']) accepted.push((await issue(couponId, user)).body.issuanceId);
     const outcomes = [];
     for (const id of accepted) outcomes.push(await settled(id));
     expect(outcomes.map((o) => o.status).sort()).toEqual(['failed', 'failed', 'issued', 'issued', 'issued']);
     expect(outcomes.filter((o) => o.status === 'failed').map((o) => o.failureReason)).toEqual(['sold_out', 'sold_out']);
-    const { n } = await env.database.db.selectFrom('user_coupons_storage').select((eb) => eb.fn.countAll<number>().as('n'))
+    const { n } = await stack.env.database.db.selectFrom('user_coupons_storage').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('coupon_id', '=', couponId).executeTakeFirstOrThrow();
     expect(n).toBe(3);
-    expect(await api.ctx.redis.hlen(couponKeys(couponId).users)).toBe(3);
+    expect(await stack.api.ctx.redis.hlen(couponKeys(couponId).users)).toBe(3);
   });
 
   it('fails an issuance whose user already holds a row under another issuance, keeping the user marked', async () => {
     const couponId = await createCoupon();
     const first = await settled((await issue(couponId, 'holder')).body.issuanceId);
-    await api.ctx.redis.hdel(couponKeys(couponId).users, 'holder'); // Redis forgot the holder
+    await stack.api.ctx.redis.hdel(couponKeys(couponId).users, 'holder'); // Redis forgot the holder
     const second = await settled((await issue(couponId, 'holder')).body.issuanceId);
     expect(second).toMatchObject({ status: 'failed', failureReason: 'already_holds_coupon', userCouponId: null });
     expect(first.status).toBe('issued');
-    expect(await api.ctx.redis.hget(couponKeys(couponId).users, 'holder')).toBe(second.issuanceId);
+    expect(await stack.api.ctx.redis.hget(couponKeys(couponId).users, 'holder')).toBe(second.issuanceId);
     expect((await issue(couponId, 'holder')).body.code).toBe('already_issued');
   });
 });
@@ -271,11 +257,11 @@ describe('reconciler drift', () => {
     const couponId = await createCoupon();
     await settled((await issue(couponId, 'agreed')).body.issuanceId);
     const run = () => reconcile({
-      db: env.database.db, redis: worker.ctx.redis, queue: worker.ctx.issuanceQueue, log: worker.ctx.log,
+      db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
       pendingAgeMs: 30_000, recordTtlSeconds: 60,
     });
     expect((await run()).drift[couponId]).toBeUndefined();
-    await api.ctx.redis.hset(couponKeys(couponId).users, 'ghost', 'no-such-issuance');
+    await stack.api.ctx.redis.hset(couponKeys(couponId).users, 'ghost', 'no-such-issuance');
     expect((await run()).drift[couponId]).toBe(1);
   });
 });

@@ -1,76 +1,62 @@
 import { couponKeys } from '@coupon/issuance';
 import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { useTestStack } from '../support/stack';
 
 // Invariant 4 when Redis loses only some writes (a crash with appendfsync everysec, a
 // failover): the coupon's metadata survives, so nothing is rebuilt on demand, yet holders
 // PostgreSQL has persisted are gone from Redis. The chaos suite found both problems below
 // under load (test/chaos/redis-crash-aof.test.ts, redis-cold-restart.test.ts).
-let env: TestEnv;
-let api: TestApi;
-let worker: TestWorker;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-  worker = await startTestWorker(env);
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack({ worker: true });
 
 const reconcileNow = () => reconcile({
-  db: env.database.db, redis: worker.ctx.redis, queue: worker.ctx.issuanceQueue, log: worker.ctx.log,
+  db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
   pendingAgeMs: 30_000, recordTtlSeconds: 60,
 });
 
 async function issued(couponId: number, userId: string): Promise<string> {
-  const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
+  const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
   expect(res.status).toBe(202);
-  await eventually(async () => ((await api.http.get(`/v1/issuances/${res.body.issuanceId}`)).body.status === 'issued' ? true : undefined));
+  await eventually(async () => ((await stack.api.http.get(`/v1/issuances/${res.body.issuanceId}`)).body.status === 'issued' ? true : undefined));
   return res.body.issuanceId;
 }
 
 it('the reconciler puts back persisted holders Redis forgot, so their stock and places are not sold again', async () => {
-  const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 3 }))).body.id as number;
+  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 3 }))).body.id as number;
   const ids = [await issued(couponId, 'kept'), await issued(couponId, 'forgot_1'), await issued(couponId, 'forgot_2')];
   const keys = couponKeys(couponId);
   // Redis comes back from a crash without the last two reservations
-  await api.ctx.redis.hdel(keys.users, 'forgot_1', 'forgot_2');
-  await api.ctx.redis.set(keys.seq, 1);
-  expect((await api.http.get(`/v1/coupons/${couponId}`)).body.remainingStock).toBe(2); // Redis would sell them again
+  await stack.api.ctx.redis.hdel(keys.users, 'forgot_1', 'forgot_2');
+  await stack.api.ctx.redis.set(keys.seq, 1);
+  expect((await stack.api.http.get(`/v1/coupons/${couponId}`)).body.remainingStock).toBe(2); // Redis would sell them again
 
   const report = await reconcileNow();
   expect(report.drift[couponId]).toBe(-2);
   expect(report.repaired).toBeGreaterThanOrEqual(1);
-  expect(await api.ctx.redis.hgetall(keys.users)).toEqual({ kept: ids[0], forgot_1: ids[1], forgot_2: ids[2] });
-  expect(await api.ctx.redis.get(keys.seq)).toBe('3'); // the next sequence is 4, not a second 2
-  expect((await api.http.get(`/v1/coupons/${couponId}`)).body.remainingStock).toBe(0);
-  expect((await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'forgot_1' })).body.code).toBe('already_issued');
-  expect((await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'newcomer' })).body.code).toBe('sold_out');
+  expect(await stack.api.ctx.redis.hgetall(keys.users)).toEqual({ kept: ids[0], forgot_1: ids[1], forgot_2: ids[2] });
+  expect(await stack.api.ctx.redis.get(keys.seq)).toBe('3'); // the next sequence is 4, not a second 2
+  expect((await stack.api.http.get(`/v1/coupons/${couponId}`)).body.remainingStock).toBe(0);
+  expect((await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'forgot_1' })).body.code).toBe('already_issued');
+  expect((await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'newcomer' })).body.code).toBe('sold_out');
   expect((await reconcileNow()).drift[couponId]).toBeUndefined();
 });
 
 it('a pending issuance that is already committed is not drift (no repair on every pass under load)', async () => {
-  const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 5 }))).body.id as number;
+  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 5 }))).body.id as number;
   const id = await issued(couponId, 'between');
   // the state between a batch's commit and its settle: row written, still pending in Redis
-  await api.ctx.redis.zadd(couponKeys(couponId).pending, 1, id);
+  await stack.api.ctx.redis.zadd(couponKeys(couponId).pending, 1, id);
   const report = await reconcileNow();
   expect(report.drift[couponId]).toBeUndefined();
-  await api.ctx.redis.zrem(couponKeys(couponId).pending, id);
+  await stack.api.ctx.redis.zrem(couponKeys(couponId).pending, id);
 });
 
 it('a worker schedules its reconciler again when Redis comes back empty', async () => {
   const redis = await createPrivateRedis();
-  const own = await startTestWorker(env, { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '500' });
+  const own = await startTestWorker(stack.env, { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '500' });
   try {
     expect(await own.ctx.reconcileQueue.getJobScheduler('reconcile-every')).toBeDefined();
     await redis.kill();

@@ -1,28 +1,14 @@
 import fc from 'fast-check';
 import { couponKeys } from '@coupon/issuance';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { useTestStack } from '../support/stack';
 
 // Invariants 1-3 as a property: whatever the interleaving of issue requests (duplicates
 // included) and stock additions, rows never exceed stock, no user holds two, and every
 // 202 ends issued.
-let env: TestEnv;
-let api: TestApi;
-let worker: TestWorker;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-  worker = await startTestWorker(env);
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack({ worker: true });
 
 type Command = { kind: 'issue'; user: number } | { kind: 'addStock'; count: number };
 
@@ -38,7 +24,7 @@ it('never oversells, never issues twice, and keeps every 202', async () => {
       // rounds of commands sent at once: the interleaving within a round is the server's
       fc.array(fc.array(command, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }),
       async (stock, rounds) => {
-        const created = await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: stock }));
+        const created = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: stock }));
         const couponId = created.body.id as number;
         let count = stock;
         const accepted: { user: string; issuanceId: string }[] = [];
@@ -47,12 +33,12 @@ it('never oversells, never issues twice, and keeps every 202', async () => {
           await Promise.all(
             round.map(async (c) => {
               if (c.kind === 'addStock') {
-                const res = await api.http.patch(`/v1/coupons/${couponId}`).set(api.admin).send({ count: c.count });
+                const res = await stack.api.http.patch(`/v1/coupons/${couponId}`).set(stack.api.admin).send({ count: c.count });
                 expect(res.status).toBe(200);
                 count += c.count;
                 return;
               }
-              const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: `u${c.user}` });
+              const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: `u${c.user}` });
               if (res.status === 202) accepted.push({ user: `u${c.user}`, issuanceId: res.body.issuanceId });
               else expect(['already_issued', 'sold_out']).toContain(res.body.code);
             }),
@@ -61,15 +47,15 @@ it('never oversells, never issues twice, and keeps every 202', async () => {
 
         expect(new Set(accepted.map((a) => a.user)).size).toBe(accepted.length);
         expect(accepted.length).toBeLessThanOrEqual(count);
-        await eventually(async () => ((await api.ctx.redis.zcard(couponKeys(couponId).pending)) === 0 ? true : undefined), 20_000, 'drain');
+        await eventually(async () => ((await stack.api.ctx.redis.zcard(couponKeys(couponId).pending)) === 0 ? true : undefined), 20_000, 'drain');
         for (const a of accepted) {
-          expect((await api.http.get(`/v1/issuances/${a.issuanceId}`)).body.status).toBe('issued');
+          expect((await stack.api.http.get(`/v1/issuances/${a.issuanceId}`)).body.status).toBe('issued');
         }
-        const rows = await env.database.db
+        const rows = await stack.env.database.db
           .selectFrom('user_coupons_storage').select(['user_id', 'issuance_id']).where('coupon_id', '=', couponId).execute();
         expect(rows.length).toBeLessThanOrEqual(count);
         expect(rows.map((r) => r.issuance_id).sort()).toEqual(accepted.map((a) => a.issuanceId).sort());
-        const coupon = (await api.http.get(`/v1/coupons/${couponId}`)).body;
+        const coupon = (await stack.api.http.get(`/v1/coupons/${couponId}`)).body;
         expect(coupon).toMatchObject({ count, issuedCount: rows.length, remainingStock: count - rows.length });
       },
     ),

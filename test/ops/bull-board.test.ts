@@ -1,18 +1,8 @@
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-});
-afterAll(async () => {
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack();
 
 const basic = (user: string, password: string) => ({
   Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
@@ -26,7 +16,7 @@ describe('/admin/queues', () => {
     ['a wrong Bearer token', { Authorization: 'Bearer not-the-token' }],
   ])('is 401 with a Basic challenge for %s', async (_what, headers: Record<string, string>) => {
     for (const url of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/favicon-32x32.png']) {
-      const res = await api.http.get(url).set(headers);
+      const res = await stack.api.http.get(url).set(headers);
       expect({ url, status: res.status }).toEqual({ url, status: 401 });
       expect(res.headers['www-authenticate']).toMatch(/^Basic realm="[^"]+"$/);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -38,7 +28,7 @@ describe('/admin/queues', () => {
     ['Basic admin:<token>', basic('admin', ADMIN_TOKEN)],
     ['Bearer <token>', { Authorization: `Bearer ${ADMIN_TOKEN}` }],
   ])('serves the dashboard and its assets for %s', async (_what, headers: Record<string, string>) => {
-    const page = await api.http.get('/admin/queues').set(headers);
+    const page = await stack.api.http.get('/admin/queues').set(headers);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['x-powered-by']).toBeUndefined();
@@ -46,18 +36,18 @@ describe('/admin/queues', () => {
     const assets = [...page.text.matchAll(/(?:src|href)="(static\/[^"]+)"/g)].map((m) => `/admin/queues/${m[1]}`);
     expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
     for (const asset of assets) {
-      const res = await api.http.get(asset).set(headers);
+      const res = await stack.api.http.get(asset).set(headers);
       expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
     }
   });
 
   it("lists the issuance and reconcile queues, with an accepted issuance's job waiting (no worker runs)", async () => {
-    const coupon = await api.http.post('/v1/coupons').set(api.admin).send(couponBody());
+    const coupon = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody());
     expect(coupon.status).toBe(201);
-    const issued = await api.http.post(`/v1/coupons/${coupon.body.id}/issuances`).send({ userId: 'user_board' });
+    const issued = await stack.api.http.post(`/v1/coupons/${coupon.body.id}/issuances`).send({ userId: 'user_board' });
     expect(issued.status).toBe(202);
 
-    const res = await api.http
+    const res = await stack.api.http
       .get('/admin/queues/api/queues')
       .query({ activeQueue: 'issuance', status: 'waiting' })
       .set(basic('admin', ADMIN_TOKEN));
@@ -75,7 +65,7 @@ describe('/admin/queues', () => {
   });
 
   it('leaves unknown paths under it to the API 404', async () => {
-    const res = await api.http.get('/admin/queues/api/nothing-here').set(api.admin);
+    const res = await stack.api.http.get('/admin/queues/api/nothing-here').set(stack.api.admin);
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code: 'not_found' });
   });

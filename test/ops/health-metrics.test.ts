@@ -2,24 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { closeWorkerContext, createWorkerContext } from '../../apps/worker/src/context';
 import { startOpsServer } from '../../apps/worker/src/ops/server';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
 import { startTestWorker } from '../support/worker';
+import { startTestApi, type TestApi } from '../support/api';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-});
-afterAll(async () => {
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack();
 
 /** The value of one series in Prometheus text, or 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -33,22 +23,22 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('API /healthz, /readyz, /metrics', () => {
   it('is live and ready with PostgreSQL and Redis up', async () => {
-    expect((await api.http.get('/healthz')).status).toBe(200);
-    const ready = await api.http.get('/readyz');
+    expect((await stack.api.http.get('/healthz')).status).toBe(200);
+    const ready = await stack.api.http.get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ postgres: 'up', redis: 'up' });
   });
 
   it('exposes the named series, and they move after an issuance', async () => {
-    const before = (await api.http.get('/metrics')).text;
+    const before = (await stack.api.http.get('/metrics')).text;
     for (const name of ['http_request_duration_seconds_bucket', 'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes', 'coupon_persist_lag_oldest_seconds']) {
       expect(before).toContain(name);
     }
-    const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 1 }))).body.id;
-    await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(202);
-    await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(409);
-    await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm2' }).expect(409);
-    const after = await api.http.get('/metrics');
+    const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 1 }))).body.id;
+    await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(202);
+    await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(409);
+    await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm2' }).expect(409);
+    const after = await stack.api.http.get('/metrics');
     expect(after.headers['content-type']).toMatch(/^text\/plain/);
     const text = after.text;
     for (const outcome of ['accepted', 'already_issued', 'sold_out']) {
@@ -68,7 +58,7 @@ describe('with Redis unreachable', () => {
 
   beforeAll(async () => {
     redis = await createPrivateRedis();
-    isolated = await startTestApi(env, { REDIS_URL: redis.url });
+    isolated = await startTestApi(stack.env, { REDIS_URL: redis.url });
   });
   afterAll(async () => {
     await isolated.close();
@@ -99,12 +89,12 @@ describe('with Redis unreachable', () => {
 
 describe('worker /metrics and /readyz', () => {
   it('counts settled issuances, batches and lag', async () => {
-    const worker = await startTestWorker(env, { WORKER_PORT: '0', HOST: '127.0.0.1' });
+    const worker = await startTestWorker(stack.env, { WORKER_PORT: '0', HOST: '127.0.0.1' });
     const server = await startOpsServer(worker.ctx, { lastProgressAt: Date.now(), accepting: true });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody())).body.id;
-      await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'w1' }).expect(202);
+      const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+      await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'w1' }).expect(202);
       const text = await eventually(async () => {
         const body = await (await fetch(`${base}/metrics`)).text();
         return sample(body, 'coupon_issuances_settled_total', { outcome: 'issued' }) >= 1 ? body : undefined;
@@ -123,12 +113,12 @@ describe('worker /metrics and /readyz', () => {
 
   it('is not ready when jobs wait and nothing has been settled for WORKER_STALL_MS', async () => {
     // a worker context whose BullMQ workers never started: jobs wait, no progress
-    const ctx = createWorkerContext(loadWorkerConfig({ ...env.vars, WORKER_PORT: '0', HOST: '127.0.0.1', WORKER_STALL_MS: '100' }));
+    const ctx = createWorkerContext(loadWorkerConfig({ ...stack.env.vars, WORKER_PORT: '0', HOST: '127.0.0.1', WORKER_STALL_MS: '100' }));
     const server = await startOpsServer(ctx, { lastProgressAt: Date.now() - 1000, accepting: true });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody())).body.id;
-      await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'stuck' }).expect(202);
+      const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+      await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'stuck' }).expect(202);
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ progress: 'stalled', code: 'service_unavailable' });

@@ -1,19 +1,8 @@
 import supertest from 'supertest';
 import { createApp } from '../../apps/api/src/app';
-import { startTestApi, type TestApi } from '../support/api';
-import { createTestEnv, type TestEnv } from '../support/env';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-});
-afterAll(async () => {
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack();
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
@@ -65,7 +54,7 @@ function difference(a: string[], b: string[]): string[] {
 }
 
 async function fetchDocument() {
-  const res = await api.http.get('/openapi.json');
+  const res = await stack.api.http.get('/openapi.json');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   return res.body;
@@ -178,7 +167,7 @@ describe('GET /openapi.json', () => {
 
 describe('the express app and the document', () => {
   it('serve and document the same routes, both ways', async () => {
-    const served = servedRoutes(createApp(api.ctx));
+    const served = servedRoutes(createApp(stack.api.ctx));
     const documented = documentedRoutes(await fetchDocument());
     expect(served).toEqual(expect.arrayContaining(['POST /v1/coupons', 'GET /v1/issuances/{issuanceId}', 'GET /admin/queues']));
     expect({ undocumented: difference(served, documented), unserved: difference(documented, served) })
@@ -186,7 +175,7 @@ describe('the express app and the document', () => {
   });
 
   it('notices a route added without a spec entry', async () => {
-    const app = createApp(api.ctx);
+    const app = createApp(stack.api.ctx);
     app.patch('/v1/issuances/:issuanceId', (_req, res) => res.end());
     const undocumented = difference(servedRoutes(app), documentedRoutes(await fetchDocument()));
     expect(undocumented).toEqual(['PATCH /v1/issuances/{issuanceId}']);
@@ -196,7 +185,7 @@ describe('the express app and the document', () => {
 describe('GET /docs', () => {
   it('is a Swagger UI page over /openapi.json whose assets load from this process', async () => {
     for (const url of ['/docs', '/docs/']) {
-      const page = await api.http.get(url);
+      const page = await stack.api.http.get(url);
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
       expect(page.text).toContain("url: '/openapi.json'");
@@ -204,7 +193,7 @@ describe('GET /docs', () => {
       const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
       expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css']));
       for (const asset of assets) {
-        const res = await api.http.get(asset);
+        const res = await stack.api.http.get(asset);
         expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
         expect(Number(res.headers['content-length'])).toBeGreaterThan(100);
       }
@@ -213,13 +202,13 @@ describe('GET /docs', () => {
 
   it("does not serve the package's demo page, which points at the public petstore", async () => {
     for (const url of ['/docs/index.html', '/docs/swagger-initializer.js', '/docs/../package.json']) {
-      const res = await api.http.get(url);
+      const res = await stack.api.http.get(url);
       expect({ url, status: res.status }).toEqual({ url, status: 404 });
     }
   });
 
   it('is the same document from a fresh app', async () => {
-    const other = await supertest(createApp(api.ctx)).get('/openapi.json');
+    const other = await supertest(createApp(stack.api.ctx)).get('/openapi.json');
     expect(other.body).toEqual(await fetchDocument());
   });
 });

@@ -1,25 +1,11 @@
 import { couponKeys } from '@coupon/issuance';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody, type CouponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually } from '../support/processes';
 import { insertUserCoupon, type UserCouponFields } from '../support/user-coupons';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { useTestStack } from '../support/stack';
 
-let env: TestEnv;
-let api: TestApi;
-let worker: TestWorker;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-  worker = await startTestWorker(env);
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await env.close();
-});
+const stack = useTestStack({ worker: true });
 
 const HOUR = 3600_000;
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -28,17 +14,17 @@ let users = 0;
 const newUser = () => `user_${++users}`;
 
 async function createCoupon(overrides: CouponBody = {}): Promise<number> {
-  const res = await api.http.post('/v1/coupons').set(api.admin).send(couponBody(overrides));
+  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(overrides));
   expect(res.status).toBe(201);
   return res.body.id;
 }
 
 /** The real flow: 202, the worker persists, the issuance reports the user coupon id. */
 async function issue(couponId: number, userId: string): Promise<number> {
-  const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
+  const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
   expect(res.status).toBe(202);
   const done = await eventually(async () => {
-    const polled = await api.http.get(`/v1/issuances/${res.body.issuanceId}`);
+    const polled = await stack.api.http.get(`/v1/issuances/${res.body.issuanceId}`);
     return polled.body.status === 'pending' ? undefined : polled.body;
   }, 20_000, `issuance ${res.body.issuanceId}`);
   expect(done.status).toBe('issued');
@@ -47,16 +33,16 @@ async function issue(couponId: number, userId: string): Promise<number> {
 
 /** A row written directly, on a coupon of its own (one user coupon per user and coupon). */
 async function stored(fields: Partial<UserCouponFields> & { userId: string }) {
-  return insertUserCoupon(env.database.db, { couponId: fields.couponId ?? (await createCoupon()), ...fields });
+  return insertUserCoupon(stack.env.database.db, { couponId: fields.couponId ?? (await createCoupon()), ...fields });
 }
 
-const list = (userId: string, query = '') => api.http.get(`/v1/users/${userId}/coupons${query}`);
+const list = (userId: string, query = '') => stack.api.http.get(`/v1/users/${userId}/coupons${query}`);
 const use = (userId: string, id: number | string, body: object) =>
-  api.http.post(`/v1/users/${userId}/coupons/${id}/use`).send(body);
+  stack.api.http.post(`/v1/users/${userId}/coupons/${id}/use`).send(body);
 const cancelUse = (userId: string, id: number | string, body: object) =>
-  api.http.post(`/v1/users/${userId}/coupons/${id}/cancel-use`).send(body);
+  stack.api.http.post(`/v1/users/${userId}/coupons/${id}/cancel-use`).send(body);
 const remove = (userId: string, id: number | string, query: string) =>
-  api.http.delete(`/v1/users/${userId}/coupons/${id}${query}`);
+  stack.api.http.delete(`/v1/users/${userId}/coupons/${id}${query}`);
 
 function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number, code: string) {
   expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -65,11 +51,11 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
 }
 
 function row(id: number) {
-  return env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return stack.env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 function history(id: number) {
-  return env.database.db
+  return stack.env.database.db
     .selectFrom('user_coupons_storage_history')
     .selectAll()
     .where('user_coupon_id', '=', id)
@@ -87,7 +73,7 @@ describe('GET /v1/users/:userId/coupons', () => {
     const userId = newUser();
     const couponId = await createCoupon({ expireMinute: 60, discountType: 'amount', discountAmount: 3000 });
     const id = await issue(couponId, userId);
-    const coupon = (await api.http.get(`/v1/coupons/${couponId}`).expect(200)).body;
+    const coupon = (await stack.api.http.get(`/v1/coupons/${couponId}`).expect(200)).body;
     expect(coupon).toMatchObject({ issuedCount: 1, remainingStock: 99 });
 
     const res = await list(userId).expect(200);
@@ -179,7 +165,7 @@ describe('GET /v1/users/:userId/coupons', () => {
     const userId = newUser();
     const couponId = await createCoupon();
     await stored({ userId, couponId });
-    await api.http.delete(`/v1/coupons/${couponId}`).set(api.admin).expect(200);
+    await stack.api.http.delete(`/v1/coupons/${couponId}`).set(stack.api.admin).expect(200);
     const res = await list(userId).expect(200);
     expect(res.body.items[0].coupon).toMatchObject({ id: couponId, deletedAt: expect.stringMatching(ISO_MS) });
   });
@@ -355,8 +341,8 @@ describe('DELETE /v1/users/:userId/coupons/:userCouponId', () => {
     expectProblem(await remove(userId, id, `?couponId=${couponId}`), 404, 'user_coupon_not_found');
     expect((await list(userId).expect(200)).body.items).toEqual([]);
 
-    expect(await api.ctx.redis.hexists(couponKeys(couponId).users, userId)).toBe(1);
-    const again = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
+    expect(await stack.api.ctx.redis.hexists(couponKeys(couponId).users, userId)).toBe(1);
+    const again = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
     expectProblem(again, 409, 'already_issued');
     expect(again.body.issuanceId).toEqual(expect.any(String));
   });
