@@ -11,10 +11,10 @@ import pg from 'pg';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { createDb, migrateToLatest } from '@coupon/db';
-import { redisReady } from '../packages/runtime/src';
+import { deleteKeysMatching, redisReady } from '../packages/runtime/src';
 import { createApp } from '../apps/api/src/app';
 import { loadApiConfig } from '../apps/api/src/config';
-import { closeApiContext, createApiContext, type ApiContext } from '../apps/api/src/context';
+import { closeApiContext, createApiContext } from '../apps/api/src/context';
 
 const env = z
   .object({
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       MIGRATE_ON_START: 'false',
     }));
     cleanups.unshift(() => closeApiContext(ctx));
-    cleanups.unshift(() => deleteKeys(ctx, [`${name}:*`, `{${name}-bull}*`]));
+    cleanups.unshift(() => deleteKeysMatching(ctx.queueConnection, [`${name}:*`, `{${name}-bull}*`]));
     // both connections fail fast rather than queue commands while they connect
     await Promise.all([redisReady(ctx.redis), redisReady(ctx.queueConnection)]);
 
@@ -97,19 +97,6 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     return await fn(client);
   } finally {
     await client.end();
-  }
-}
-
-/** Only this run's keys: the Redis server may be shared. */
-async function deleteKeys(ctx: ApiContext, patterns: string[]): Promise<void> {
-  const redis = ctx.queueConnection; // no key prefix, so patterns and DEL see the real names
-  for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
   }
 }
 

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { deleteKeysMatching } from '@coupon/runtime';
 import pg from 'pg';
 import type { BenchConfig } from './config';
 import { freePort, spawnNode, waitForHttp, type Child } from './processes';
@@ -109,7 +110,7 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
   const close = async () => {
     await Promise.allSettled([ceiling.child.stop(), api?.stop(), (worker as Child | null)?.stop()]);
     await db.end().catch(() => {});
-    await deleteKeys(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
+    await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
     redis.disconnect();
     const dropper = new pg.Client({ connectionString: config.adminDatabaseUrl });
     await dropper.connect();
@@ -157,14 +158,3 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** The servers are shared: delete only our own keys. */
-async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
-  for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-}

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { deleteKeysMatching } from '@coupon/runtime';
 import { TEST_REDIS_URL, uniqueName } from './servers';
 
 export interface TestRedis {
@@ -19,14 +20,7 @@ export function createTestRedis(): TestRedis {
     keyPrefix,
     queuePrefix,
     async cleanup() {
-      for (const pattern of [`${keyPrefix}*`, `${queuePrefix}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]);
       redis.disconnect();
     },
   };

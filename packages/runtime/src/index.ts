@@ -1,3 +1,3 @@
 export { createLogger, type Logger } from './logger';
 export { commonEnv, parseEnv } from './env';
-export { connectRedis, createRedis, redisReady, redisTarget, type RedisTarget } from './redis';
+export { connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget } from './redis';

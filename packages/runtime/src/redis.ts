@@ -74,3 +74,19 @@ export function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
     });
   });
 }
+
+/**
+ * Deletes the keys matching each glob pattern, by SCAN: for tests and tools that share a
+ * Redis server and must remove only their own keys. Single server only (a cluster client
+ * would scan one node).
+ */
+export async function deleteKeysMatching(redis: Redis, patterns: string[]): Promise<void> {
+  for (const pattern of patterns) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}
