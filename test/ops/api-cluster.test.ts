@@ -1,6 +1,6 @@
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { freePort, spawnApp, waitForHttp } from '../support/processes';
+import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
 
 // Scale-out in one process tree: API_PROCESSES=2 forks two API processes on one port; the
 // primary sums their metrics and passes SIGTERM on.
@@ -23,13 +23,20 @@ it('serves from two processes, aggregates their metrics, and stops on SIGTERM', 
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/readyz`, api);
+    // both processes up before any traffic, so round-robin gives each a share of it
+    const pids = await eventually(async () => {
+      const found = new Set(api.output().split('\n').map((l) => /"pid":(\d+).*api listening/.exec(l)?.[1]).filter(Boolean));
+      return found.size === 2 ? found : undefined;
+    }, 30_000, 'two API processes listening');
+    expect(pids.size).toBe(2);
     const created = await fetch(`${base}/v1/coupons`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify(couponBody({ count: 1000 })),
     });
     const { id } = (await created.json()) as { id: number };
-    // fresh connections so the kernel spreads them over both processes
+    // one connection each: the primary hands connections out round-robin, ~20 per process,
+    // so an unaggregated answer would say ~20
     for (let i = 0; i < 40; i++) {
       const res = await fetch(`${base}/v1/coupons/${id}/issuances`, {
         method: 'POST',
@@ -41,12 +48,6 @@ it('serves from two processes, aggregates their metrics, and stops on SIGTERM', 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     // the sum over both processes, whichever process answered the scrape
     expect(sample(metrics, 'coupon_issuance_requests_total', 'outcome="accepted"')).toBe(40);
-    const pids = new Set<string>();
-    for (const line of api.output().split('\n')) {
-      const pid = /"pid":(\d+).*api listening/.exec(line)?.[1];
-      if (pid) pids.add(pid);
-    }
-    expect(pids.size).toBe(2);
   } finally {
     expect(await api.kill('SIGTERM')).toBe(0);
   }
