@@ -3,7 +3,7 @@ import { couponKeys } from '@coupon/issuance';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateCluster, type PrivateCluster } from '../support/private-cluster';
-import { eventually, freePort, spawnApp, waitForHttp, type Child } from '../support/processes';
+import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 on a Redis Cluster: two API processes and a worker pointed at three
@@ -38,20 +38,11 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function post(url: string, path: string, body: object, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
-
 /** Creates coupons until one lives on each master (ids are sequential, slots are not). */
 async function couponsOnEveryMaster(): Promise<{ id: number; port: number }[]> {
   const byPort = new Map<number, number>();
   for (let i = 0; i < 40 && byPort.size < cluster.ports.length; i++) {
-    const created = await post(apis[0]!.url, '/v1/coupons', couponBody({ count: STOCK }), { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: STOCK }), { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(created.status).toBe(201);
     const id = created.body.id as number;
     const port = await cluster.portOfKey(`${env.redis.keyPrefix}${couponKeys(id).meta}`);
@@ -78,7 +69,7 @@ it('two API processes on a 3-master cluster: each coupon issues exactly its stoc
         const api = apis[(u + k) % 2]!;
         requests.push(slot().then(async () => {
           try {
-            return { couponId: id, user, ...(await post(api.url, `/v1/coupons/${id}/issuances`, { userId: user })) };
+            return { couponId: id, user, ...(await postJson(api.url, `/v1/coupons/${id}/issuances`, { userId: user })) };
           } finally {
             release();
           }

@@ -1,7 +1,7 @@
 import { couponKeys } from '@coupon/issuance';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp, type Child } from '../support/processes';
+import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 across processes: two real API processes share the stock of one coupon.
@@ -26,17 +26,8 @@ afterAll(async () => {
   await env.close();
 });
 
-async function post(url: string, path: string, body: object, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
-
 it('1000 users x 4 parallel requests over two API processes against stock 100: exactly 100 issued', async () => {
-  const created = await post(apis[0]!.url, '/v1/coupons', couponBody({ count: 100 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
+  const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: 100 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
   expect(created.status).toBe(201);
   const couponId = created.body.id as number;
 
@@ -53,7 +44,7 @@ it('1000 users x 4 parallel requests over two API processes against stock 100: e
       requests.push(
         slot().then(async () => {
           try {
-            return { user, ...(await post(api.url, `/v1/coupons/${couponId}/issuances`, { userId: user })) };
+            return { user, ...(await postJson(api.url, `/v1/coupons/${couponId}/issuances`, { userId: user })) };
           } finally {
             release();
           }

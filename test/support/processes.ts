@@ -68,3 +68,13 @@ export async function waitForHttp(url: string, child?: Child, ms = 30_000): Prom
     return res?.ok ? true : undefined;
   }, ms, url);
 }
+
+/** POSTs JSON to a spawned process and returns its status and parsed body. */
+export async function postJson(url: string, path: string, body: object, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
