@@ -194,10 +194,7 @@ describe('Redis state lost for a coupon', () => {
     const keys = couponKeys(couponId);
     await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq, keys.pending);
 
-    const report = await reconcile({
-      db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
-      pendingAgeMs: 30_000, recordTtlSeconds: 60,
-    });
+    const report = await reconcile(stack.worker.ctx);
     expect(report.restored).toBe(1);
     expect(await stack.api.ctx.redis.hlen(keys.users)).toBe(3);
     expect(await stack.api.ctx.redis.get(keys.seq)).toBe('3');
@@ -256,10 +253,7 @@ describe('reconciler drift', () => {
   it('reports a coupon whose Redis holders disagree with PostgreSQL, and stays quiet when they agree', async () => {
     const couponId = await createCoupon();
     await settled((await issue(couponId, 'agreed')).body.issuanceId);
-    const run = () => reconcile({
-      db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
-      pendingAgeMs: 30_000, recordTtlSeconds: 60,
-    });
+    const run = () => reconcile(stack.worker.ctx);
     expect((await run()).drift[couponId]).toBeUndefined();
     await stack.api.ctx.redis.hset(couponKeys(couponId).users, 'ghost', 'no-such-issuance');
     expect((await run()).drift[couponId]).toBe(1);

@@ -12,10 +12,7 @@ import { useTestStack } from '../support/stack';
 // under load (test/chaos/redis-crash-aof.test.ts, redis-cold-restart.test.ts).
 const stack = useTestStack({ worker: true });
 
-const reconcileNow = () => reconcile({
-  db: stack.env.database.db, redis: stack.worker.ctx.redis, queue: stack.worker.ctx.issuanceQueue, log: stack.worker.ctx.log,
-  pendingAgeMs: 30_000, recordTtlSeconds: 60,
-});
+const reconcileNow = () => reconcile(stack.worker.ctx);
 
 async function issued(couponId: number, userId: string): Promise<string> {
   const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });

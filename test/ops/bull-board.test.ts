@@ -1,6 +1,8 @@
 import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { ADMIN_TOKEN } from '../support/env';
+import { eventually } from '../support/processes';
 import { useTestStack } from '../support/stack';
+import { startTestWorker } from '../support/worker';
 
 const stack = useTestStack();
 
@@ -41,27 +43,54 @@ describe('/admin/queues', () => {
     }
   });
 
-  it("lists the issuance and reconcile queues, with an accepted issuance's job waiting (no worker runs)", async () => {
-    const coupon = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody());
-    expect(coupon.status).toBe(201);
-    const issued = await stack.api.http.post(`/v1/coupons/${coupon.body.id}/issuances`).send({ userId: 'user_board' });
-    expect(issued.status).toBe(202);
-
+  type BoardJob = { id: string; name: string; data: Record<string, any>; returnValue: unknown };
+  const board = async (status: string) => {
     const res = await stack.api.http
       .get('/admin/queues/api/queues')
-      .query({ activeQueue: 'issuance', status: 'waiting' })
+      .query({ activeQueue: 'issuance', status })
       .set(basic('admin', ADMIN_TOKEN));
     expect(res.status).toBe(200);
-    const queues = res.body.queues as Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; data: unknown }> }>;
+    return res.body.queues as Array<{ name: string; counts: Record<string, number>; jobs: BoardJob[] }>;
+  };
+
+  it('shows a group of issuances as one batch job: its coupons, count and issuance ids, then its outcome counts', async () => {
+    const a = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 1 }))).body.id;
+    const b = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+    // sent at once, so the API groups them into one job (no worker runs yet)
+    const issued = await Promise.all([
+      stack.api.http.post(`/v1/coupons/${a}/issuances`).send({ userId: 'user_board' }),
+      stack.api.http.post(`/v1/coupons/${b}/issuances`).send({ userId: 'user_board' }),
+      stack.api.http.post(`/v1/coupons/${b}/issuances`).send({ userId: 'user_other' }),
+    ]);
+    expect(issued.map((r) => r.status)).toEqual([202, 202, 202]);
+    const ids = issued.map((r) => r.body.issuanceId as string);
+
+    const queues = await board('waiting');
     expect(queues.map((q) => q.name).sort()).toEqual(['issuance', 'reconcile']);
     const issuance = queues.find((q) => q.name === 'issuance')!;
-    expect(issuance.counts.waiting).toBe(1);
-    expect(issuance.jobs).toEqual([
-      expect.objectContaining({
-        id: issued.body.issuanceId,
-        data: expect.objectContaining({ issuanceId: issued.body.issuanceId, userId: 'user_board', couponId: coupon.body.id }),
-      }),
-    ]);
+    const jobs = issuance.jobs;
+    expect(jobs.every((job) => job.name === 'persist-batch')).toBe(true);
+    expect(jobs.flatMap((job) => job.data.items.map((item: { issuanceId: string }) => item.issuanceId)).sort()).toEqual([...ids].sort());
+    for (const job of jobs) {
+      expect(job.data.count).toBe(job.data.items.length);
+      expect(job.data.coupons).toEqual([...new Set(job.data.items.map((item: { couponId: number }) => item.couponId))]);
+    }
+    expect(issuance.counts.waiting).toBe(jobs.length);
+
+    const worker = await startTestWorker(stack.env);
+    try {
+      const completed = await eventually(async () => {
+        const done = (await board('completed')).find((q) => q.name === 'issuance')!.jobs;
+        return done.length === jobs.length ? done : undefined;
+      }, 20_000, 'the batch jobs to complete');
+      const total = { issued: 0, sold_out: 0, already_holds_coupon: 0 };
+      for (const job of completed) {
+        for (const [k, v] of Object.entries(job.returnValue as Record<string, number>)) total[k as keyof typeof total] += v;
+      }
+      expect(total).toEqual({ issued: 3, sold_out: 0, already_holds_coupon: 0 });
+    } finally {
+      await worker.close();
+    }
   });
 
   it('leaves unknown paths under it to the API 404', async () => {

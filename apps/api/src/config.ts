@@ -16,10 +16,14 @@ const apiEnv = {
   ISSUANCE_RECORD_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
   /** Connections to PostgreSQL per API process; the hot path does not use PostgreSQL. */
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
-  /** Whether to run migrations at start (api and worker both do; an advisory lock orders them). */
   /** How long shutdown waits for in-flight requests before closing their sockets. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Whether to run migrations at start (api and worker both do; an advisory lock orders them). */
   MIGRATE_ON_START: z.stringbool().default(true),
+  /** Accepted issuances per queue job: a group is enqueued once it holds this many... */
+  QUEUE_GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** ...or this long after its first issuance (each 202 waits at most this for its group). */
+  QUEUE_GROUP_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
   /** Fault injection for the crash tests: SIGKILL this process after a reservation, before its enqueue. */
   FAULT_CRASH_AT: z.enum(['after-reserve']).optional(),
 };

@@ -1,12 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { createDb, type Database } from '@coupon/db';
+import { createDb, persistedIssuances, type Database } from '@coupon/db';
 import {
-  createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands, type PersistIssuanceJob,
+  IssuanceStore, createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
+  type PersistBatchJob,
 } from '@coupon/issuance';
 import { createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
 import type { ApiConfig } from './config';
+import { createCouponList, type CouponList } from './coupons/coupon-list';
+import { createIssuanceGroups, type IssuanceGroups } from './issuance/issuance-groups';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
@@ -14,30 +17,42 @@ export interface ApiContext {
   config: ApiConfig;
   db: Kysely<Database>;
   redis: Redis;
+  issuance: IssuanceStore;
   queueConnection: Redis;
-  issuanceQueue: Queue<PersistIssuanceJob>;
+  issuanceQueue: Queue<PersistBatchJob>;
+  /** This process's reservations on their way into the queue, a group per job. */
+  groups: IssuanceGroups;
   /** Shown on Bull Board; the API enqueues nothing on it. */
   reconcileQueue: Queue;
+  couponList: CouponList;
   log: Logger;
   metrics: ApiMetrics;
 }
 
 export function createApiContext(config: ApiConfig): ApiContext {
   const redis = defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX }));
+  const db = createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-api' });
+  const issuance = new IssuanceStore(redis, persistedIssuances(db), config.ISSUANCE_RECORD_TTL_SECONDS);
   const queueConnection = createQueueConnection(redisTarget(config));
+  const issuanceQueue = createIssuanceQueue(queueConnection, config.QUEUE_PREFIX);
   return {
     config,
-    db: createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-api' }),
+    db,
     redis,
+    issuance,
     queueConnection,
-    issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),
+    issuanceQueue,
+    groups: createIssuanceGroups(issuanceQueue, config.QUEUE_GROUP_SIZE, config.QUEUE_GROUP_WAIT_MS),
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
+    couponList: createCouponList(db, issuance),
     log: createLogger('api', config.LOG_LEVEL),
     metrics: createApiMetrics(),
   };
 }
 
 export async function closeApiContext(ctx: ApiContext): Promise<void> {
+  // the last group goes into the queue before the connections close
+  await ctx.groups.drain();
   await ctx.issuanceQueue.close().catch(() => {});
   await ctx.reconcileQueue.close().catch(() => {});
   ctx.queueConnection.disconnect();

@@ -8,12 +8,15 @@ const workerEnv = {
   HOST: z.string().default('0.0.0.0'),
   /** Readiness fails when jobs wait and none has been settled for this long. */
   WORKER_STALL_MS: z.coerce.number().int().positive().default(60_000),
-  /** Jobs held at once; must be at least the batch size for batches to fill. */
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1000),
-  /** A batch is written when it holds this many issuances... */
+  /**
+   * persist-batch jobs held at once. Each carries a group of issuances (QUEUE_GROUP_SIZE at
+   * most), and the jobs in hand are merged into transactions of BATCH_SIZE issuances.
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().max(1000).default(32),
+  /** A transaction is written when its jobs hold this many issuances... */
   BATCH_SIZE: z.coerce.number().int().positive().max(5000).default(500),
-  /** ...or when its first issuance has waited this long. */
-  BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(20),
+  /** ...or when its first job has waited this long. */
+  BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(5),
   /** A job whose worker died is retried once its lock is this old (BullMQ lockDuration). */
   WORKER_LOCK_MS: z.coerce.number().int().positive().default(30_000),
   /** How often this worker looks for jobs of dead workers (BullMQ stalledInterval). */

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { createDb, type Database } from '@coupon/db';
+import { createDb, persistedIssuances, type Database } from '@coupon/db';
 import {
-  createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
-  type PersistIssuanceJob,
+  IssuanceStore, createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
+  type PersistBatchJob,
 } from '@coupon/issuance';
 import { createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
 import type { WorkerConfig } from './config';
@@ -15,9 +15,10 @@ export interface WorkerContext {
   db: Kysely<Database>;
   /** Issuance state (prefixed keys, Lua commands). */
   redis: Redis;
+  issuance: IssuanceStore;
   /** BullMQ's connection: no key prefix, blocking commands allowed. */
   queueConnection: Redis;
-  issuanceQueue: Queue<PersistIssuanceJob>;
+  issuanceQueue: Queue<PersistBatchJob>;
   reconcileQueue: Queue;
   log: Logger;
   metrics: WorkerMetrics;
@@ -25,13 +26,16 @@ export interface WorkerContext {
 
 export function createWorkerContext(config: WorkerConfig): WorkerContext {
   const queueConnection = createQueueConnection(redisTarget(config), true);
+  const db = createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-worker' });
+  // the worker must ride out a Redis restart rather than fail fast like the API
+  const redis = defineIssuanceCommands(
+    createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 20, enableOfflineQueue: true }),
+  );
   return {
     config,
-    db: createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-worker' }),
-    // the worker must ride out a Redis restart rather than fail fast like the API
-    redis: defineIssuanceCommands(
-      createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 20, enableOfflineQueue: true }),
-    ),
+    db,
+    redis,
+    issuance: new IssuanceStore(redis, persistedIssuances(db), config.ISSUANCE_RECORD_TTL_SECONDS),
     queueConnection,
     issuanceQueue: createIssuanceQueue(queueConnection, config.QUEUE_PREFIX),
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),

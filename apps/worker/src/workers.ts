@@ -1,12 +1,10 @@
-import { Worker, type Job } from 'bullmq';
+import { MetricsTime, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  ISSUANCE_QUEUE, RECONCILE_QUEUE, jobCatalog, type JobHandlers, type JobName, type PersistIssuanceJob,
+  ISSUANCE_QUEUE, RECONCILE_QUEUE, jobCatalog, type JobHandlers, type JobName,
 } from '@coupon/issuance';
 import type { WorkerContext } from './context';
-import { Batcher } from './persist/batcher';
-import { persistBatch } from './persist/persist-batch';
-import { persistHandler } from './persist/persist.handler';
 import type { Liveness } from './ops/server';
+import { countOutcomes, createBatchWriter, type BatchWriter } from './persist/batch-writer';
 import { reconcile } from './reconcile/reconciler';
 
 export interface RunningWorkers {
@@ -15,90 +13,82 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-async function crashNow(): Promise<never> {
-  process.kill(process.pid, 'SIGKILL');
-  return new Promise<never>(() => {});
+export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> {
+  const liveness: Liveness = { lastProgressAt: Date.now(), accepting: true };
+  const writer = createBatchWriter(ctx, () => (liveness.lastProgressAt = Date.now()));
+  const dispatch = dispatcher(jobHandlers(ctx, writer));
+  const issuance = startWorker(ctx, ISSUANCE_QUEUE, dispatch, ctx.config.WORKER_CONCURRENCY);
+  const reconciler = startWorker(ctx, RECONCILE_QUEUE, dispatch, 1);
+  const unschedule = await scheduleReconciler(ctx);
+  return {
+    liveness,
+    async close() {
+      unschedule();
+      liveness.accepting = false;
+      // close() stops fetching and waits for the jobs in hand, which wait for their batch:
+      // the batcher's timer writes it, drain() makes that happen now
+      await Promise.all([issuance.close(), reconciler.close(), writer.drain()]);
+    },
+  };
 }
 
-export async function startWorkers(ctx: WorkerContext): Promise<RunningWorkers> {
-  const { config, metrics } = ctx;
-  const liveness: Liveness = { lastProgressAt: Date.now(), accepting: true };
-  const batcher = new Batcher(
-    async (items: PersistIssuanceJob[]) => {
-      const timer = metrics.batchDuration.startTimer();
-      const outcomes = await persistBatch(ctx.db, items, config.FAULT_CRASH_AT === 'before-commit' ? crashNow : undefined);
-      timer();
-      metrics.batchSize.observe(items.length);
-      if (config.FAULT_CRASH_AT === 'after-commit') await crashNow();
-      return outcomes;
-    },
-    config.BATCH_SIZE,
-    config.BATCH_WAIT_MS,
-  );
-
-  // Typed over the catalog: a job name without a handler does not compile.
-  const handlers: JobHandlers = {
-    'persist-issuance': persistHandler({
-      redis: ctx.redis,
-      batcher,
-      recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
-      onSettled(item, outcome) {
-        liveness.lastProgressAt = Date.now();
-        metrics.persisted.inc({ outcome: outcome.status === 'issued' ? 'issued' : outcome.reason });
-        if (outcome.status === 'issued') metrics.persistLag.observe(Math.max(0, outcome.committedAt - item.requestedAt) / 1000);
-      },
-    }),
+// Typed over the catalog: a job name without a handler does not compile.
+function jobHandlers(ctx: WorkerContext, writer: BatchWriter): JobHandlers {
+  return {
+    'persist-batch': async (data) => countOutcomes(await writer.add(data.items)),
     reconcile: async () => {
-      const report = await reconcile({
-        db: ctx.db, redis: ctx.redis, queue: ctx.issuanceQueue, log: ctx.log,
-        pendingAgeMs: config.RECONCILE_PENDING_AGE_MS, recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
-      });
-      metrics.drift.reset();
-      for (const [coupon, drift] of Object.entries(report.drift)) metrics.drift.set({ coupon }, drift);
+      const report = await reconcile(ctx);
+      ctx.metrics.drift.reset();
+      for (const [coupon, drift] of Object.entries(report.drift)) ctx.metrics.drift.set({ coupon }, drift);
       return report;
     },
   };
-  const dispatch = (job: Job) => {
-    const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<unknown>;
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job.data, job);
-  };
+}
 
-  const options = {
+/** Re-parses each payload against the catalog: an invalid one fails for good, unretried. */
+function dispatcher(handlers: JobHandlers) {
+  return (job: Job) => {
+    const name = job.name as JobName;
+    const entry = jobCatalog[name];
+    if (!entry) throw new UnrecoverableError(`no handler for job ${job.name}`);
+    const parsed = entry.schema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.message}`);
+    return (handlers[name] as (data: unknown, job: Job) => Promise<unknown>)(parsed.data, job);
+  };
+}
+
+function startWorker(ctx: WorkerContext, queue: string, dispatch: (job: Job) => Promise<unknown>, concurrency: number) {
+  const { config, log } = ctx;
+  const worker = new Worker(queue, dispatch, {
     connection: ctx.queueConnection,
     prefix: config.QUEUE_PREFIX,
+    concurrency,
     lockDuration: config.WORKER_LOCK_MS,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     // a job caught in a crashed worker is retried, never failed for having stalled
     maxStalledCount: 1000,
-  };
-  const issuance = new Worker(ISSUANCE_QUEUE, dispatch, { ...options, concurrency: config.WORKER_CONCURRENCY });
-  const reconciler = new Worker(RECONCILE_QUEUE, dispatch, { ...options, concurrency: 1 });
-  for (const worker of [issuance, reconciler]) {
-    worker.on('failed', (job, err) => ctx.log.warn({ jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err }, 'job failed'));
-    worker.on('error', (err) => ctx.log.error({ err }, 'worker error'));
-  }
+    // completed/failed counts for bullmq_job_completed_total / bullmq_job_failed_total
+    metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+  });
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err }, 'job failed'));
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  return worker;
+}
+
+/**
+ * The reconciler runs on a BullMQ job scheduler. The schedule lives in Redis: a Redis that
+ * came back empty would leave the reconciler, the very thing that repairs Redis from
+ * PostgreSQL, never running again; so it is set again whenever the connection is
+ * (re)established. Setting it is idempotent. Returns a function that stops re-setting it.
+ */
+async function scheduleReconciler(ctx: WorkerContext): Promise<() => void> {
   const schedule = () => ctx.reconcileQueue.upsertJobScheduler(
     'reconcile-every',
-    { every: config.RECONCILE_INTERVAL_MS },
+    { every: ctx.config.RECONCILE_INTERVAL_MS },
     { name: 'reconcile', data: {}, opts: jobCatalog.reconcile.options },
   );
   await schedule();
-  // The schedule lives in Redis. A Redis that comes back empty would leave the reconciler,
-  // the very thing that repairs Redis from PostgreSQL, never running again; so it is set
-  // again whenever the connection is (re)established. Setting it is idempotent.
   const reschedule = () => void schedule().catch((err: unknown) => ctx.log.error({ err }, 'could not schedule the reconciler'));
   ctx.queueConnection.on('ready', reschedule);
-
-  return {
-    liveness,
-    async close() {
-      ctx.queueConnection.off('ready', reschedule);
-      liveness.accepting = false;
-      // close() stops fetching and waits for the jobs in hand; their batch is written by
-      // the batcher's timer or by drain()
-      await Promise.all([issuance.close(), reconciler.close(), batcher.drain()]);
-      await batcher.drain();
-    },
-  };
+  return () => ctx.queueConnection.off('ready', reschedule);
 }

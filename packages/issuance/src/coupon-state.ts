@@ -1,26 +1,25 @@
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
-import type { CouponRow, Database } from '@coupon/db';
 import { couponKeys, restoreLockKey } from './keys';
+import { MirrorReply } from './lua/replies';
+import type { CouponSnapshot, PersistedSource } from './source';
 
 const RESTORE_CHUNK = 1000;
-
-type CouponMetaSource = Pick<
-  CouponRow,
-  'type' | 'count' | 'start_date' | 'end_date' | 'deleted_at' | 'expire_minute' | 'discount_type' | 'discount_amount'
->;
+const RESTORE_LOCK_MS = 30_000;
+// a process that finds another one restoring waits up to 100 × 50 ms for it
+const RESTORE_WAIT_POLLS = 100;
+const RESTORE_WAIT_POLL_MS = 50;
 
 /** The fields the reservation script reads, as field/value pairs for HSET. */
-export function couponMetaFields(row: CouponMetaSource): (string | number)[] {
+export function couponMetaFields(coupon: CouponSnapshot): (string | number)[] {
   return [
-    'type', row.type,
-    'count', row.count,
-    'start', new Date(row.start_date).getTime(),
-    'end', new Date(row.end_date).getTime(),
-    'deleted', row.deleted_at ? 1 : 0,
-    'expireMinute', row.expire_minute,
-    'discountType', row.discount_type,
-    'discountAmount', row.discount_amount,
+    'type', coupon.type,
+    'count', coupon.count,
+    'start', coupon.startDate.getTime(),
+    'end', coupon.endDate.getTime(),
+    'deleted', coupon.deletedAt ? 1 : 0,
+    'expireMinute', coupon.expireMinute,
+    'discountType', coupon.discountType,
+    'discountAmount', coupon.discountAmount,
   ];
 }
 
@@ -28,11 +27,11 @@ export function couponMetaFields(row: CouponMetaSource): (string | number)[] {
  * Mirrors an admin change into Redis. A coupon whose state is missing (new, or Redis lost
  * it) is first rebuilt from PostgreSQL, then the change is applied on top.
  */
-export async function syncCouponState(redis: Redis, db: Kysely<Database>, row: CouponRow): Promise<void> {
-  const meta = couponKeys(row.id).meta;
-  if ((await redis.mirrorCoupon(meta, row.version, ...couponMetaFields(row))) !== 0) return;
-  await restoreCouponState(redis, db, row.id);
-  await redis.mirrorCoupon(meta, row.version, ...couponMetaFields(row));
+export async function mirrorCoupon(redis: Redis, source: PersistedSource, coupon: CouponSnapshot): Promise<void> {
+  const meta = couponKeys(coupon.id).meta;
+  if ((await redis.mirrorCoupon(meta, coupon.version, ...couponMetaFields(coupon))) !== MirrorReply.Missing) return;
+  await restoreCouponState(redis, source, coupon.id);
+  await redis.mirrorCoupon(meta, coupon.version, ...couponMetaFields(coupon));
 }
 
 /**
@@ -40,18 +39,18 @@ export async function syncCouponState(redis: Redis, db: Kysely<Database>, row: C
  * Returns false when PostgreSQL has no such coupon. Safe to run from many processes at
  * once: one rebuilds while the others wait for the metadata to appear.
  */
-export async function restoreCouponState(redis: Redis, db: Kysely<Database>, couponId: number): Promise<boolean> {
+export async function restoreCouponState(redis: Redis, source: PersistedSource, couponId: number): Promise<boolean> {
   const keys = couponKeys(couponId);
   const lock = restoreLockKey(couponId);
   const token = `${process.pid}-${Math.random()}`;
-  if ((await redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') {
-    return waitForMeta(redis, db, keys.meta, couponId);
+  if ((await redis.set(lock, token, 'PX', RESTORE_LOCK_MS, 'NX')) !== 'OK') {
+    return waitForMeta(redis, source, keys.meta, couponId);
   }
   try {
-    const coupon = await db.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst();
+    const coupon = await source.coupon(couponId);
     if (!coupon) return false;
     if (await redis.exists(keys.meta)) return true;
-    const { maxSequence } = await mergePersistedHolders(redis, db, couponId);
+    const { maxSequence } = await mergePersistedHolders(redis, source, couponId);
     await redis.restoreCoupon(keys.meta, keys.seq, maxSequence, coupon.version, ...couponMetaFields(coupon));
     return true;
   } finally {
@@ -64,52 +63,31 @@ export async function restoreCouponState(redis: Redis, db: Kysely<Database>, cou
  * sequence counter to the highest persisted one), for a Redis that lost writes while the
  * coupon's metadata survived. Returns how many holders Redis had been missing.
  */
-export async function repairCouponHolders(redis: Redis, db: Kysely<Database>, couponId: number): Promise<number> {
-  return (await mergePersistedHolders(redis, db, couponId)).added;
+export async function repairCouponHolders(redis: Redis, source: PersistedSource, couponId: number): Promise<number> {
+  return (await mergePersistedHolders(redis, source, couponId)).added;
 }
 
 // Every persisted row holds its user's place, deleted or not: one per user per coupon, ever.
-async function mergePersistedHolders(redis: Redis, db: Kysely<Database>, couponId: number) {
+async function mergePersistedHolders(redis: Redis, source: PersistedSource, couponId: number) {
   const keys = couponKeys(couponId);
   let maxSequence = 0;
   let added = 0;
   let after = 0;
   for (;;) {
-    const rows = await db
-      .selectFrom('user_coupons_storage')
-      .select(['id', 'user_id', 'issuance_id', 'sequence'])
-      .where('coupon_id', '=', couponId)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(RESTORE_CHUNK)
-      .execute();
+    const rows = await source.holders(couponId, after, RESTORE_CHUNK);
     if (rows.length === 0) return { maxSequence, added };
     const chunkMax = rows.reduce((max, r) => Math.max(max, r.sequence), 0);
-    added += await redis.mergeHolders(keys.users, keys.seq, chunkMax, ...rows.flatMap((r) => [r.user_id, r.issuance_id]));
+    added += await redis.mergeHolders(keys.users, keys.seq, chunkMax, ...rows.flatMap((r) => [r.userId, r.issuanceId]));
     maxSequence = Math.max(maxSequence, chunkMax);
     after = rows[rows.length - 1]!.id;
   }
 }
 
-async function waitForMeta(redis: Redis, db: Kysely<Database>, metaKey: string, couponId: number) {
-  for (let i = 0; i < 100; i++) {
+async function waitForMeta(redis: Redis, source: PersistedSource, metaKey: string, couponId: number) {
+  for (let i = 0; i < RESTORE_WAIT_POLLS; i++) {
     if (await redis.exists(metaKey)) return true;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, RESTORE_WAIT_POLL_MS));
   }
-  const exists = await db.selectFrom('coupons').select('id').where('id', '=', couponId).executeTakeFirst();
-  if (!exists) return false;
+  if (!(await source.coupon(couponId))) return false;
   throw new Error(`coupon ${couponId} state is still being restored`);
-}
-
-
-/** Accepted counts per coupon from Redis; null where Redis holds no state for the coupon. */
-export async function readIssuedCounts(redis: Redis, couponIds: number[]): Promise<Map<number, number | null>> {
-  const replies = await Promise.all(
-    couponIds.map(async (id) => {
-      const keys = couponKeys(id);
-      const [exists, issued] = await Promise.all([redis.exists(keys.meta), redis.hlen(keys.users)]);
-      return [id, exists ? issued : null] as const;
-    }),
-  );
-  return new Map(replies);
 }

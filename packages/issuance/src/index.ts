@@ -1,7 +1,9 @@
-export { couponKeys, restoreLockKey, type CouponKeys } from './keys';
+export { couponKeys, restoreLockKey, CATALOG_VERSION_KEY, type CouponKeys } from './keys';
 export { newIssuanceId, couponIdOfIssuance } from './issuance-id';
-export { defineIssuanceCommands, type ReserveReply } from './commands';
-export { couponMetaFields, syncCouponState, restoreCouponState, repairCouponHolders, readIssuedCounts } from './coupon-state';
+export { defineIssuanceCommands } from './commands';
+export { couponMetaFields } from './coupon-state';
+export { IssuanceStore, type Reservation, type RefusalReason } from './store';
+export type { CouponSnapshot, PersistedHolder, PersistedSource } from './source';
+export type { IssuanceRecord, IssuanceStatus, FailureReason, Verdict, Settlement } from './record';
 export * from './jobs';
 export * from './queue';
-export { readIssuanceRecord, queuePosition, type IssuanceRecord, type IssuanceStatus } from './issuance-record';

@@ -6,7 +6,8 @@ import { z } from 'zod';
 export const ISSUANCE_QUEUE = 'issuance';
 export const RECONCILE_QUEUE = 'reconcile';
 
-const persistIssuance = z.strictObject({
+/** One accepted issuance: everything the worker needs to write its row. */
+export const issuanceItem = z.strictObject({
   issuanceId: z.string().min(1).max(64),
   couponId: z.number().int().positive(),
   userId: z.string().min(1).max(128),
@@ -18,10 +19,20 @@ const persistIssuance = z.strictObject({
   requestId: z.string().max(200).optional(),
 });
 
+/**
+ * A group of accepted issuances (a few milliseconds of one API process, or the orphans a
+ * reconciler pass found). `coupons` and `count` are there for people reading Bull Board.
+ */
+const persistBatch = z.strictObject({
+  coupons: z.array(z.number().int().positive()),
+  count: z.number().int().positive(),
+  items: z.array(issuanceItem).min(1).max(10_000),
+});
+
 export const jobCatalog = {
-  'persist-issuance': {
+  'persist-batch': {
     queue: ISSUANCE_QUEUE,
-    schema: persistIssuance,
+    schema: persistBatch,
     options: {
       // a 202 is a promise: keep retrying through a long PostgreSQL outage (~1 h in all)
       attempts: 30,
@@ -41,4 +52,12 @@ export type JobName = keyof typeof jobCatalog;
 export type JobData<K extends JobName> = z.infer<(typeof jobCatalog)[K]['schema']>;
 export type JobHandler<K extends JobName> = (data: JobData<K>, job: Job) => Promise<unknown>;
 export type JobHandlers = { [K in JobName]: JobHandler<K> };
-export type PersistIssuanceJob = JobData<'persist-issuance'>;
+export type IssuanceItem = z.infer<typeof issuanceItem>;
+export type PersistBatchJob = JobData<'persist-batch'>;
+
+/** What a persist-batch job returns: Bull Board shows it as the job's result. */
+export interface BatchOutcomeCounts {
+  issued: number;
+  sold_out: number;
+  already_holds_coupon: number;
+}

@@ -28,3 +28,10 @@ export function couponKeys(couponId: number): CouponKeys {
 export function restoreLockKey(couponId: number): string {
   return `{c:${couponId}}:restoring`;
 }
+
+/**
+ * STRING: a counter every coupon create, update and delete bumps once PostgreSQL has
+ * committed it. API processes cache the coupon list and reload it when the counter moves,
+ * so a change shows in every process's list as soon as its call has answered.
+ */
+export const CATALOG_VERSION_KEY = 'coupons:version';

@@ -51,10 +51,7 @@ export async function reconcileNow(stack: Stack): Promise<ReconcileReport> {
   const config = loadWorkerConfig({ ...stack.vars, RECONCILE_PENDING_AGE_MS: '1' });
   const ctx = createWorkerContext(config);
   try {
-    return await reconcile({
-      db: ctx.db, redis: ctx.redis, queue: ctx.issuanceQueue, log: ctx.log,
-      pendingAgeMs: config.RECONCILE_PENDING_AGE_MS, recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
-    });
+    return await reconcile(ctx);
   } finally {
     await closeWorkerContext(ctx);
   }

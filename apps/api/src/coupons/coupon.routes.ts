@@ -1,13 +1,12 @@
 import { Router } from 'express';
-import { DomainError } from '@coupon/domain';
 import type { ApiContext } from '../context';
 import { requireAdmin } from '../http/auth';
 import { idParam } from '../http/schemas';
 import { parse } from '../http/validate';
-import { couponExists, findCouponById, listCouponHistory, listOpenCoupons } from './coupon.repository';
 import { createCouponBody, updateCouponBody } from './coupon.schemas';
-import { createCoupon, deleteCouponById, updateCouponById } from './coupon.service';
-import { toCouponResponses, toHistoryEntry } from './coupon.view';
+import {
+  couponResponse, createCoupon, deleteCouponById, getCoupon, getCouponHistory, updateCouponById,
+} from './coupon.service';
 
 export function couponRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -16,40 +15,28 @@ export function couponRoutes(ctx: ApiContext): Router {
 
   router.post('/v1/coupons', admin, async (req, res) => {
     const row = await createCoupon(ctx, parse(createCouponBody, req.body, 'body'));
-    const [coupon] = await toCouponResponses(ctx.redis, [row]);
-    res.status(201).location(`/v1/coupons/${row.id}`).json(coupon);
+    res.status(201).location(`/v1/coupons/${row.id}`).json(await couponResponse(ctx, row));
   });
 
   router.get('/v1/coupons', async (_req, res) => {
-    res.json({ coupons: await toCouponResponses(ctx.redis, await listOpenCoupons(ctx.db)) });
+    res.type('application/json').send(await ctx.couponList.render());
   });
 
   router.get('/v1/coupons/:couponId', async (req, res) => {
-    const id = couponId(req.params);
-    const row = await findCouponById(ctx.db, id);
-    if (!row) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
-    const [coupon] = await toCouponResponses(ctx.redis, [row]);
-    res.json(coupon);
+    res.json(await couponResponse(ctx, await getCoupon(ctx, couponId(req.params))));
   });
 
   router.patch('/v1/coupons/:couponId', admin, async (req, res) => {
-    const id = couponId(req.params);
-    const row = await updateCouponById(ctx, id, parse(updateCouponBody, req.body, 'body'));
-    const [coupon] = await toCouponResponses(ctx.redis, [row]);
-    res.json(coupon);
+    const row = await updateCouponById(ctx, couponId(req.params), parse(updateCouponBody, req.body, 'body'));
+    res.json(await couponResponse(ctx, row));
   });
 
   router.delete('/v1/coupons/:couponId', admin, async (req, res) => {
-    const row = await deleteCouponById(ctx, couponId(req.params));
-    const [coupon] = await toCouponResponses(ctx.redis, [row]);
-    res.json(coupon);
+    res.json(await couponResponse(ctx, await deleteCouponById(ctx, couponId(req.params))));
   });
 
-  // A deleted coupon's history stays readable: the 'deleted' entry is the point of it.
   router.get('/v1/coupons/:couponId/history', admin, async (req, res) => {
-    const id = couponId(req.params);
-    if (!(await couponExists(ctx.db, id))) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
-    res.json({ history: (await listCouponHistory(ctx.db, id)).map(toHistoryEntry) });
+    res.json({ history: await getCouponHistory(ctx, couponId(req.params)) });
   });
 
   return router;

@@ -1,14 +1,36 @@
-import type { CouponRow } from '@coupon/db';
+import { toCouponSnapshot, type CouponRow } from '@coupon/db';
 import {
   DomainError, applyCouponPatch, parseTimestamp, validateCouponDraft, validationError,
   type CouponDraft, type CouponPatch,
 } from '@coupon/domain';
-import { syncCouponState } from '@coupon/issuance';
 import type { ApiContext } from '../context';
 import {
-  appendCouponHistory, insertCoupon, lockCoupon, softDeleteCoupon, updateCoupon,
+  appendCouponHistory, couponExists, findCouponById, insertCoupon, listCouponHistory, lockCoupon, softDeleteCoupon,
+  updateCoupon,
 } from './coupon.repository';
-import type { CreateCouponBody, UpdateCouponBody } from './coupon.schemas';
+import type { CouponHistoryEntry, CouponResponse, CreateCouponBody, UpdateCouponBody } from './coupon.schemas';
+import { toCouponResponse, toHistoryEntry } from './coupon.view';
+
+/**
+ * A coupon as the API shows it, with its live accepted count from Redis (which knows pending
+ * issuances too); PostgreSQL's persisted count stands in when Redis holds no state.
+ */
+export async function couponResponse(ctx: ApiContext, row: CouponRow): Promise<CouponResponse> {
+  const counts = await ctx.issuance.acceptedCounts([row.id]).catch(() => new Map<number, null>());
+  return toCouponResponse(row, counts.get(row.id) ?? row.issued_count);
+}
+
+export async function getCoupon(ctx: ApiContext, id: number): Promise<CouponRow> {
+  const row = await findCouponById(ctx.db, id);
+  if (!row) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+  return row;
+}
+
+// A deleted coupon's history stays readable: the 'deleted' entry is the point of it.
+export async function getCouponHistory(ctx: ApiContext, id: number): Promise<CouponHistoryEntry[]> {
+  if (!(await couponExists(ctx.db, id))) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+  return (await listCouponHistory(ctx.db, id)).map(toHistoryEntry);
+}
 
 export async function createCoupon(ctx: ApiContext, body: CreateCouponBody): Promise<CouponRow> {
   const draft: CouponDraft = { ...body, count: body.count ?? 0, ...toDates(ctx, body) } as CouponDraft;
@@ -50,12 +72,18 @@ export async function deleteCouponById(ctx: ApiContext, id: number): Promise<Cou
 
 // PostgreSQL has committed and is the truth; a Redis hiccup here must not turn a done
 // change into an error the admin would retry (count adds!). The reconciler compares
-// versions and repairs the mirror.
+// versions and repairs the mirror. The catalog version tells every API process's coupon
+// list to reload before this call answers.
 async function mirror(ctx: ApiContext, row: CouponRow): Promise<void> {
   try {
-    await syncCouponState(ctx.redis, ctx.db, row);
+    await ctx.issuance.mirror(toCouponSnapshot(row));
   } catch (err) {
     ctx.log.error({ err, couponId: row.id }, 'coupon mirror failed; the reconciler will repair it');
+  }
+  try {
+    await ctx.issuance.bumpCatalogVersion();
+  } catch (err) {
+    ctx.log.error({ err, couponId: row.id }, 'catalog version not bumped; coupon lists may lag until the next change');
   }
 }
 

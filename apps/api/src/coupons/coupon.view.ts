@@ -1,18 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { CouponHistoryRow, CouponRow } from '@coupon/db';
 import { formatTimestamp } from '@coupon/domain';
-import { readIssuedCounts } from '@coupon/issuance';
 import type { CouponHistoryEntry, CouponResponse } from './coupon.schemas';
 
-/**
- * Coupons as the API shows them. Accepted counts come from Redis, which knows pending
- * issuances too; PostgreSQL's persisted count stands in when Redis holds no state.
- */
-export async function toCouponResponses(redis: Redis, rows: CouponRow[]): Promise<CouponResponse[]> {
-  const counts = await readIssuedCounts(redis, rows.map((r) => r.id)).catch(() => new Map<number, null>());
-  return rows.map((row) => toCouponResponse(row, counts.get(row.id) ?? row.issued_count));
-}
-
+/** A coupon as the API shows it; `issuedCount` is the accepted count (pending ones included). */
 export function toCouponResponse(row: CouponRow, issuedCount: number): CouponResponse {
   return {
     id: row.id,

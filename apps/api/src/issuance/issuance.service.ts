@@ -1,28 +1,16 @@
 import { DomainError } from '@coupon/domain';
-import {
-  couponIdOfIssuance, couponKeys, enqueuePersist, newIssuanceId, queuePosition, readIssuanceRecord,
-  restoreCouponState, type ReserveReply,
-} from '@coupon/issuance';
+import { couponIdOfIssuance, type Reservation } from '@coupon/issuance';
+import { crashNow } from '@coupon/runtime';
 import type { ApiContext } from '../context';
 import type { IssuanceOutcome } from '../ops/metrics';
+import { findRowByIssuanceId, findRowOfUser } from './issuance.repository';
 import type { IssuanceResponse } from './issuance.schemas';
-import { fromRecord, fromRow } from './issuance.view';
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-// reply code of the reservation script -> metric label
-const OUTCOMES: Record<number, IssuanceOutcome> = {
-  0: 'not_found', 1: 'accepted', 2: 'already_issued', 3: 'sold_out', 4: 'not_started', 5: 'ended', 6: 'not_found',
-};
-
-async function crashNow(): Promise<never> {
-  process.kill(process.pid, 'SIGKILL');
-  return new Promise<never>(() => {});
-}
+import { fromRecord, fromRow, pendingResponse } from './issuance.view';
 
 /**
- * The hot path: one Lua call reserves (or refuses), one BullMQ add enqueues the write.
- * PostgreSQL is touched only when Redis has no state for the coupon.
+ * The hot path: one Lua call reserves (or refuses), then the reservation joins this
+ * process's group, which goes into the queue as one job. PostgreSQL is touched only when
+ * Redis has no state for the coupon.
  */
 export async function requestIssuance(
   ctx: ApiContext,
@@ -30,84 +18,74 @@ export async function requestIssuance(
   userId: string,
   requestId?: string,
 ): Promise<IssuanceResponse> {
-  let reply = await reserve(ctx, couponId, userId);
-  if (reply[0] === 0) {
-    if (!(await restoreCouponState(ctx.redis, ctx.db, couponId))) throw couponNotFound(couponId);
-    reply = await reserve(ctx, couponId, userId);
+  let reservation = await ctx.issuance.reserve(couponId, userId);
+  if (reservation.kind === 'missing') {
+    if (!(await ctx.issuance.restore(couponId))) reservation = { kind: 'refused', reason: 'deleted' };
+    else reservation = await ctx.issuance.reserve(couponId, userId);
   }
-  ctx.metrics.issuanceOutcomes.inc({ outcome: OUTCOMES[reply[0]] ?? 'not_found' });
-  switch (reply[0]) {
-    case 1: {
-      const [, issuanceId, sequence, requestedAt, expireAt, discountType, discountAmount, position] = reply;
-      if (ctx.config.FAULT_CRASH_AT === 'after-reserve') await crashNow();
-      try {
-        await enqueuePersist(ctx.issuanceQueue, {
-          issuanceId, couponId, userId, sequence, requestedAt, expireAt, requestId,
-          discountType: discountType as 'percent' | 'amount',
-          discountAmount: Number(discountAmount),
-        });
-      } catch (err) {
-        // The reservation stands and the reconciler will enqueue it; the client learns the
-        // outcome by polling its issuance (found again by coupon and user).
-        ctx.log.error({ err, issuanceId }, 'enqueue failed after reservation');
-        throw new DomainError('service_unavailable', 'the issuance queue is unavailable; poll the issuance or retry', { issuanceId });
-      }
-      return {
-        issuanceId, couponId, userId, status: 'pending', sequence, userCouponId: null,
-        requestedAt: iso(requestedAt), issuedAt: null, failureReason: null, queuePosition: position,
-      };
-    }
-    case 2:
-      throw new DomainError('already_issued', `user ${userId} already holds coupon ${couponId}`, { issuanceId: reply[1] });
-    case 3:
-      throw new DomainError('sold_out', `coupon ${couponId} is sold out`);
-    case 4:
-      throw new DomainError('issuance_not_started', `coupon ${couponId} cannot be issued yet`);
-    case 5:
-      throw new DomainError('issuance_ended', `coupon ${couponId} can no longer be issued`);
-    case 6:
-      throw couponNotFound(couponId);
+  ctx.metrics.issuanceOutcomes.inc({ outcome: outcomeOf(reservation) });
+  if (reservation.kind !== 'accepted') throw refusal(reservation, couponId, userId);
+
+  const { item, queuePosition } = reservation;
+  if (ctx.config.FAULT_CRASH_AT === 'after-reserve') await crashNow();
+  try {
+    await ctx.groups.add([{ ...item, requestId }]);
+  } catch (err) {
+    // The reservation stands and the reconciler will enqueue it; the client learns the
+    // outcome by polling its issuance (found again by coupon and user).
+    ctx.log.error({ err, issuanceId: item.issuanceId }, 'enqueue failed after reservation');
+    throw new DomainError('service_unavailable', 'the issuance queue is unavailable; poll the issuance or retry', {
+      issuanceId: item.issuanceId,
+    });
+  }
+  return pendingResponse(item, queuePosition);
+}
+
+function outcomeOf(reservation: Reservation): IssuanceOutcome {
+  switch (reservation.kind) {
+    case 'accepted':
+    case 'already_issued':
+      return reservation.kind;
+    case 'refused':
+      return reservation.reason === 'deleted' ? 'not_found' : reservation.reason;
     default:
-      throw new DomainError('service_unavailable', `coupon ${couponId} state is being rebuilt; retry`);
+      return 'not_found';
   }
 }
 
-function reserve(ctx: ApiContext, couponId: number, userId: string): Promise<ReserveReply> {
-  const keys = couponKeys(couponId);
-  const candidate = newIssuanceId(couponId);
-  return ctx.redis.reserve(keys.meta, keys.seq, keys.users, keys.pending, keys.issuance(candidate), userId, candidate, couponId);
+function refusal(reservation: Exclude<Reservation, { kind: 'accepted' }>, couponId: number, userId: string): DomainError {
+  if (reservation.kind === 'already_issued') {
+    return new DomainError('already_issued', `user ${userId} already holds coupon ${couponId}`, { issuanceId: reservation.issuanceId });
+  }
+  if (reservation.kind === 'missing') return new DomainError('service_unavailable', `coupon ${couponId} state is being rebuilt; retry`);
+  switch (reservation.reason) {
+    case 'sold_out':
+      return new DomainError('sold_out', `coupon ${couponId} is sold out`);
+    case 'not_started':
+      return new DomainError('issuance_not_started', `coupon ${couponId} cannot be issued yet`);
+    case 'ended':
+      return new DomainError('issuance_ended', `coupon ${couponId} can no longer be issued`);
+    case 'deleted':
+      return new DomainError('coupon_not_found', `coupon ${couponId} does not exist`);
+  }
 }
 
 export async function findIssuance(ctx: ApiContext, issuanceId: string): Promise<IssuanceResponse> {
   const couponId = couponIdOfIssuance(issuanceId);
   if (couponId !== null) {
-    const found = await fromRedis(ctx, couponId, issuanceId);
-    if (found) return found;
-    const row = await ctx.db.selectFrom('user_coupons_storage').selectAll().where('issuance_id', '=', issuanceId).executeTakeFirst();
+    const record = await ctx.issuance.read(couponId, issuanceId);
+    if (record) return fromRecord(record);
+    const row = await findRowByIssuanceId(ctx.db, issuanceId);
     if (row) return fromRow(row);
   }
   throw new DomainError('issuance_not_found', `issuance ${issuanceId} does not exist`);
 }
 
 export async function findIssuanceOfUser(ctx: ApiContext, couponId: number, userId: string): Promise<IssuanceResponse> {
-  const issuanceId = await ctx.redis.hget(couponKeys(couponId).users, userId);
-  const found = issuanceId ? await fromRedis(ctx, couponId, issuanceId) : null;
-  if (found) return found;
-  const row = await ctx.db
-    .selectFrom('user_coupons_storage')
-    .selectAll()
-    .where('coupon_id', '=', couponId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const issuanceId = await ctx.issuance.holderOf(couponId, userId);
+  const record = issuanceId ? await ctx.issuance.read(couponId, issuanceId) : null;
+  if (record) return fromRecord(record);
+  const row = await findRowOfUser(ctx.db, couponId, userId);
   if (row) return fromRow(row);
   throw new DomainError('issuance_not_found', `user ${userId} has no issuance of coupon ${couponId}`);
 }
-
-async function fromRedis(ctx: ApiContext, couponId: number, issuanceId: string): Promise<IssuanceResponse | null> {
-  const record = await readIssuanceRecord(ctx.redis, couponId, issuanceId);
-  if (!record) return null;
-  const position = record.status === 'pending' ? await queuePosition(ctx.redis, couponId, issuanceId) : null;
-  return fromRecord(record, position);
-}
-
-const couponNotFound = (couponId: number) => new DomainError('coupon_not_found', `coupon ${couponId} does not exist`);

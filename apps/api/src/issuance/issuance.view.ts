@@ -1,11 +1,27 @@
 import type { UserCouponRow } from '@coupon/db';
 import { formatTimestamp } from '@coupon/domain';
-import type { IssuanceRecord } from '@coupon/issuance';
+import type { IssuanceItem, IssuanceRecord } from '@coupon/issuance';
 import type { IssuanceResponse } from './issuance.schemas';
 
 const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(new Date(ms)));
 
-export function fromRecord(record: IssuanceRecord, queuePosition: number | null): IssuanceResponse {
+/** The 202 body: the reservation just taken. */
+export function pendingResponse(item: IssuanceItem, queuePosition: number): IssuanceResponse {
+  return {
+    issuanceId: item.issuanceId,
+    couponId: item.couponId,
+    userId: item.userId,
+    status: 'pending',
+    sequence: item.sequence,
+    userCouponId: null,
+    requestedAt: iso(item.requestedAt)!,
+    issuedAt: null,
+    failureReason: null,
+    queuePosition,
+  };
+}
+
+export function fromRecord(record: IssuanceRecord): IssuanceResponse {
   return {
     issuanceId: record.issuanceId,
     couponId: record.couponId,
@@ -16,7 +32,7 @@ export function fromRecord(record: IssuanceRecord, queuePosition: number | null)
     requestedAt: iso(record.requestedAt)!,
     issuedAt: iso(record.issuedAt),
     failureReason: record.failureReason,
-    queuePosition: record.status === 'pending' ? queuePosition : null,
+    queuePosition: record.queuePosition,
   };
 }
 

@@ -16,21 +16,21 @@ export function userCouponRoutes(ctx: ApiContext): Router {
   router.get('/v1/users/:userId/coupons', async (req, res) => {
     const userId = userIdOf(req);
     const page = await listUserCoupons(ctx, userId, parse(listUserCouponsQuery, req.query, 'query'));
-    res.json({ items: await toUserCouponResponses(ctx.redis, page.rows, page.coupons), nextCursor: page.nextCursor });
+    res.json({ items: await toUserCouponResponses(ctx.issuance, page.rows, page.coupons), nextCursor: page.nextCursor });
   });
 
   router.post('/v1/users/:userId/coupons/:userCouponId/use', async (req, res) => {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId, productId } = parse(useUserCouponBody, req.body, 'body');
     const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'use', couponId, productId });
-    res.json((await toUserCouponResponses(ctx.redis, [row], coupons))[0]);
+    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
   });
 
   router.post('/v1/users/:userId/coupons/:userCouponId/cancel-use', async (req, res) => {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId } = parse(cancelUseUserCouponBody, req.body, 'body');
     const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'cancel-use', couponId });
-    res.json((await toUserCouponResponses(ctx.redis, [row], coupons))[0]);
+    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
   });
 
   // Redis is left alone: the coupon's users hash keeps the user, so deleting one's coupon
@@ -39,7 +39,7 @@ export function userCouponRoutes(ctx: ApiContext): Router {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId } = parse(deleteUserCouponQuery, req.query, 'query');
     const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'delete', couponId });
-    res.json((await toUserCouponResponses(ctx.redis, [row], coupons))[0]);
+    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
   });
 
   return router;

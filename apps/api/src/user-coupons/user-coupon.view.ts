@@ -1,17 +1,18 @@
-import type { Redis } from 'ioredis';
 import type { CouponRow, UserCouponRow } from '@coupon/db';
 import { formatTimestamp } from '@coupon/domain';
+import type { IssuanceStore } from '@coupon/issuance';
 import type { CouponResponse } from '../coupons/coupon.schemas';
-import { toCouponResponses } from '../coupons/coupon.view';
+import { toCouponResponse } from '../coupons/coupon.view';
 import type { UserCouponResponse } from './user-coupon.schemas';
 
-/** User coupons with their coupons embedded, the coupons' counts read from Redis in one round. */
+/** User coupons with their coupons embedded, the coupons' counts read from Redis in one round trip. */
 export async function toUserCouponResponses(
-  redis: Redis,
+  store: IssuanceStore,
   rows: UserCouponRow[],
   couponRows: CouponRow[],
 ): Promise<UserCouponResponse[]> {
-  const coupons = new Map((await toCouponResponses(redis, couponRows)).map((c) => [c.id, c]));
+  const counts = await store.acceptedCounts(couponRows.map((c) => c.id)).catch(() => new Map<number, null>());
+  const coupons = new Map(couponRows.map((c) => [c.id, toCouponResponse(c, counts.get(c.id) ?? c.issued_count)]));
   return rows.map((row) => {
     const coupon = coupons.get(row.coupon_id);
     // coupon_id is a foreign key and coupons are only soft-deleted

@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface WorkerMetrics {
   registry: Registry;
-  persisted: Counter<'outcome'>;
+  settled: Counter<'outcome'>;
+  acceptedThenFailed: Counter<'reason'>;
   batchSize: Histogram;
   batchDuration: Histogram;
   persistLag: Histogram;
@@ -14,10 +15,16 @@ export function createWorkerMetrics(): WorkerMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    persisted: new Counter({
+    settled: new Counter({
       name: 'coupon_issuances_settled_total',
       help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    acceptedThenFailed: new Counter({
+      name: 'coupon_issuance_accepted_then_failed_total',
+      help: 'Issuances answered 202 that PostgreSQL then refused (Redis had lost writes), by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     batchSize: new Histogram({

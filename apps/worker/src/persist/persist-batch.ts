@@ -1,16 +1,13 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@coupon/db';
-import type { PersistIssuanceJob } from '@coupon/issuance';
-
-export type PersistOutcome =
-  | { status: 'issued'; userCouponId: number; committedAt: number }
-  | { status: 'failed'; reason: 'sold_out' | 'already_holds_coupon'; release: boolean };
+import type { IssuanceItem, Verdict } from '@coupon/issuance';
 
 interface Holder {
   id: number;
   issuance_id: string;
   coupon_id: number;
   user_id: string;
+  created_at: Date;
 }
 
 /**
@@ -21,24 +18,24 @@ interface Holder {
  */
 export function persistBatch(
   db: Kysely<Database>,
-  items: PersistIssuanceJob[],
+  items: IssuanceItem[],
   beforeCommit?: () => Promise<void>,
-): Promise<PersistOutcome[]> {
+): Promise<Verdict[]> {
   return db.transaction().execute(async (trx) => {
     const room = await lockCouponRoom(trx, items);
     const holders = await findHolders(trx, items);
     const byIssuance = new Map(holders.map((h) => [h.issuance_id, h]));
     const byUser = new Map(holders.map((h) => [`${h.coupon_id}/${h.user_id}`, h]));
 
-    const outcomes = new Map<string, PersistOutcome>();
-    const toInsert: PersistIssuanceJob[] = [];
+    const outcomes = new Map<string, Verdict>();
+    const toInsert: IssuanceItem[] = [];
     const taken = new Set<string>();
     for (const item of [...items].sort((a, b) => a.sequence - b.sequence)) {
       if (outcomes.has(item.issuanceId)) continue; // the same job twice in one batch
       const own = byIssuance.get(item.issuanceId);
       const userKey = `${item.couponId}/${item.userId}`;
       if (own) {
-        outcomes.set(item.issuanceId, { status: 'issued', userCouponId: own.id, committedAt: Date.now() });
+        outcomes.set(item.issuanceId, { status: 'issued', userCouponId: own.id, issuedAt: own.created_at.getTime() });
       } else if (byUser.has(userKey) || taken.has(userKey)) {
         outcomes.set(item.issuanceId, { status: 'failed', reason: 'already_holds_coupon', release: false });
       } else if ((room.get(item.couponId) ?? 0) <= 0) {
@@ -54,8 +51,10 @@ export function persistBatch(
     // every conflict was ruled out under the coupon locks; if one slipped through, retry the
     // batch rather than guess the verdict
     if (inserted.length !== toInsert.length) throw new Error('unexpected conflict while inserting a batch');
-    const committedAt = Date.now();
-    for (const row of inserted) outcomes.set(row.issuance_id, { status: 'issued', userCouponId: row.id, committedAt });
+    // issuedAt is the row's created_at, so Redis and PostgreSQL tell the same instant
+    for (const row of inserted) {
+      outcomes.set(row.issuance_id, { status: 'issued', userCouponId: row.id, issuedAt: row.created_at.getTime() });
+    }
     await addIssuedCounts(trx, inserted);
     await beforeCommit?.();
     return items.map((item) => outcomes.get(item.issuanceId)!);
@@ -63,7 +62,7 @@ export function persistBatch(
 }
 
 /** Locks the batch's coupons (in id order: no deadlock between workers) and returns their room left. */
-async function lockCouponRoom(trx: Transaction<Database>, items: PersistIssuanceJob[]) {
+async function lockCouponRoom(trx: Transaction<Database>, items: IssuanceItem[]) {
   const ids = [...new Set(items.map((i) => i.couponId))];
   const rows = await trx
     .selectFrom('coupons')
@@ -80,12 +79,12 @@ async function lockCouponRoom(trx: Transaction<Database>, items: PersistIssuance
  * lookups joined by UNION: written as one WHERE … OR …, PostgreSQL scans the whole table
  * for every batch (33 ms at 200k rows, and growing; see loadtest/RESULTS.md).
  */
-async function findHolders(trx: Transaction<Database>, items: PersistIssuanceJob[]): Promise<Holder[]> {
+async function findHolders(trx: Transaction<Database>, items: IssuanceItem[]): Promise<Holder[]> {
   const { rows } = await sql<Holder>`
-    SELECT id, issuance_id, coupon_id, user_id FROM user_coupons_storage
+    SELECT id, issuance_id, coupon_id, user_id, created_at FROM user_coupons_storage
     WHERE issuance_id = ANY(${items.map((i) => i.issuanceId)}::text[])
     UNION
-    SELECT id, issuance_id, coupon_id, user_id FROM user_coupons_storage
+    SELECT id, issuance_id, coupon_id, user_id, created_at FROM user_coupons_storage
     WHERE (coupon_id, user_id) IN (
             SELECT * FROM unnest(${items.map((i) => i.couponId)}::int4[], ${items.map((i) => i.userId)}::text[]))
   `.execute(trx);
@@ -93,10 +92,10 @@ async function findHolders(trx: Transaction<Database>, items: PersistIssuanceJob
 }
 
 // unnest keeps it one statement with 8 parameters, whatever the batch size
-async function insertUserCoupons(trx: Transaction<Database>, items: PersistIssuanceJob[]) {
+async function insertUserCoupons(trx: Transaction<Database>, items: IssuanceItem[]) {
   if (items.length === 0) return [];
-  const column = <T>(pick: (i: PersistIssuanceJob) => T) => items.map(pick);
-  const { rows } = await sql<{ id: number; issuance_id: string; coupon_id: number }>`
+  const column = <T>(pick: (i: IssuanceItem) => T) => items.map(pick);
+  const { rows } = await sql<{ id: number; issuance_id: string; coupon_id: number; created_at: Date }>`
     WITH inserted AS (
       INSERT INTO user_coupons_storage
         (issuance_id, user_id, coupon_id, sequence, give_date, expire_date, discount_type, discount_amount)
@@ -107,12 +106,12 @@ async function insertUserCoupons(trx: Transaction<Database>, items: PersistIssua
         ${column((i) => new Date(i.expireAt).toISOString())}::timestamptz[],
         ${column((i) => i.discountType)}::text[], ${column((i) => i.discountAmount)}::int4[])
       ON CONFLICT DO NOTHING
-      RETURNING id, issuance_id, coupon_id
+      RETURNING id, issuance_id, coupon_id, created_at
     ), history AS (
       INSERT INTO user_coupons_storage_history (user_coupon_id, description)
       SELECT id, 'issued' FROM inserted
     )
-    SELECT id, issuance_id, coupon_id FROM inserted
+    SELECT id, issuance_id, coupon_id, created_at FROM inserted
   `.execute(trx);
   return rows;
 }

@@ -8,10 +8,7 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const ctx = createWorkerContext(config);
   try {
-    const report = await reconcile({
-      db: ctx.db, redis: ctx.redis, queue: ctx.issuanceQueue, log: ctx.log,
-      pendingAgeMs: config.RECONCILE_PENDING_AGE_MS, recordTtlSeconds: config.ISSUANCE_RECORD_TTL_SECONDS,
-    });
+    const report = await reconcile(ctx);
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await closeWorkerContext(ctx);

@@ -1,0 +1,58 @@
+/**
+ * Collects items from many concurrent callers and hands them to `flushBatch` together: once
+ * `size` items are collected, or `waitMs` after the first one, whichever comes first. A
+ * caller adds its items as one unit (they are never split across batches, so a batch may
+ * exceed `size` by one caller's items) and gets their outcomes, in order, or the batch's error.
+ *
+ * The API groups its reservations into queue jobs with it; the worker groups jobs into
+ * transactions.
+ */
+export class Batcher<Item, Outcome> {
+  private items: Item[] = [];
+  private waiters: { count: number; resolve(o: Outcome[]): void; reject(e: unknown): void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly flushBatch: (items: Item[]) => Promise<Outcome[]>,
+    private readonly size: number,
+    private readonly waitMs: number,
+  ) {}
+
+  add(items: Item[]): Promise<Outcome[]> {
+    return new Promise<Outcome[]>((resolve, reject) => {
+      this.items.push(...items);
+      this.waiters.push({ count: items.length, resolve, reject });
+      if (this.items.length >= this.size) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.waitMs);
+    });
+  }
+
+  /** Hands over what is collected now; resolves when every batch in flight has finished. */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    const waiters = this.waiters;
+    this.items = [];
+    this.waiters = [];
+    const run = this.flushBatch(items).then(
+      (outcomes) => {
+        let start = 0;
+        for (const waiter of waiters) {
+          waiter.resolve(outcomes.slice(start, start + waiter.count));
+          start += waiter.count;
+        }
+      },
+      (error: unknown) => waiters.forEach((w) => w.reject(error)),
+    );
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+}
