@@ -31,3 +31,10 @@ export async function createCoupon(
   const body = (await res.json()) as { id: number };
   return { id: body.id, type, count: type === 'limited' ? count : 0 };
 }
+
+/** Adds coupons until `total` are open, so the list carries a shop's worth of campaigns. */
+export async function ensureOpenCoupons(apiUrl: string, adminToken: string, total: number, tag: string): Promise<void> {
+  const res = await fetch(`${apiUrl}/v1/coupons`);
+  const open = ((await res.json()) as { coupons: unknown[] }).coupons.length;
+  for (let i = open; i < total; i++) await createCoupon(apiUrl, adminToken, `bench ${tag} campaign ${i}`, 'limited', 1000);
+}

@@ -1,9 +1,9 @@
 // The five measurements. Each issue phase uses a coupon of its own and ends with the check.
-import { createCoupon } from './admin';
+import { createCoupon, ensureOpenCoupons } from './admin';
 import { readLag, readPersisted, verify, waitPersisted, type Check } from './checks';
 import type { BenchConfig } from './config';
 import { runLoad, type LoadResult } from './load';
-import { redisServerPid, sleep, treeCpuSeconds, treeRssMiB } from './processes';
+import { postgresCpuSeconds, redisServerPid, sleep, treeCpuSeconds, treeRssMiB } from './processes';
 import type { Stack } from './stack';
 
 export interface PhaseResult {
@@ -56,10 +56,11 @@ export async function warmup(run: RunContext): Promise<void> {
  * work on the machine disturbs far less than throughput. Redis is shared with whatever
  * else runs here, so its figure is an upper bound.
  */
-function cpuMeter(parties: Record<string, number | null>) {
+function cpuMeter(parties: Record<string, number | null>, withPostgres = false) {
   const pids = Object.entries(parties).filter((e): e is [string, number] => e[1] !== null);
   const read = () => ({
     ...Object.fromEntries(pids.map(([name, pid]) => [name, treeCpuSeconds(pid)])),
+    ...(withPostgres ? { postgres: postgresCpuSeconds() } : {}),
     client: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
   });
   const start: Record<string, number> = read();
@@ -83,7 +84,7 @@ export async function ceiling(run: RunContext): Promise<PhaseResult> {
 
 export async function peak(run: RunContext): Promise<PhaseResult> {
   const { config } = run;
-  const cpu = cpuMeter(stackParties(run));
+  const cpu = cpuMeter(stackParties(run), true);
   const { result: r, check, measured } = await issuePhase(run, 'peak', { connections: config.connections, seconds: config.peakSeconds }, cpu);
   return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: measured, checks: [check] };
 }
@@ -92,7 +93,7 @@ export async function sustained(run: RunContext): Promise<PhaseResult> {
   const { config, stack } = run;
   const rss = () => ({ api: pidRss(stack.apiPid()), worker: pidRss(stack.workerPid()) });
   const before = rss();
-  const cpu = cpuMeter(stackParties(run));
+  const cpu = cpuMeter(stackParties(run), true);
   const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} sustained`, 'limited', BIG_STOCK);
   let after = before;
   const load = runLoad({
@@ -118,8 +119,13 @@ export async function sustained(run: RunContext): Promise<PhaseResult> {
   };
 }
 
+/** Open coupons in the list during the seed phase: a shop running many campaigns. */
+const SEED_OPEN_COUPONS = 100;
+
 export async function seed(run: RunContext): Promise<PhaseResult> {
-  const { config } = run;
+  const { config, stack } = run;
+  // one of them is the phase's own, created next
+  await ensureOpenCoupons(stack.apiUrl, config.adminToken, SEED_OPEN_COUPONS - 1, run.tag);
   const { result: r, check } = await issuePhase(run, 'seed', { connections: config.connections, seconds: config.seedSeconds, listFirst: true });
   // an iteration ends with its issue request: count those
   return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: { lists: perSecond(r.ok, r) }, checks: [check] };

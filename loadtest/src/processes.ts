@@ -132,3 +132,22 @@ export function redisServerPid(port: number): number | null {
   }
   return null;
 }
+
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine (the postmaster, its
+ * backends and background workers, whichever cluster): the database's share of the work.
+ * The server is shared, so on a busy machine this is an upper bound.
+ */
+export function postgresCpuSeconds(): number {
+  let sum = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      sum += cpuSeconds(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return sum;
+}

@@ -20,22 +20,33 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   const med = (phase: Phase, pick: (r: PhaseResult) => number | undefined) => median(of(phase).map((r) => pick(r) ?? NaN));
   const each = (phase: Phase) => (runs.length > 1 ? ` (runs: ${of(phase).map((r) => num(r.rate)).join(' / ')})` : '');
   const extra = (phase: Phase, key: string) => med(phase, (r) => r.extra[key]);
-  const ratios = runs.map((r) => (r.peak && r.ceiling ? r.peak.rate / r.ceiling.rate : NaN));
+  const ratio = (phase: Phase) => num(median(runs.map((r) => (r[phase] && r.ceiling ? r[phase].rate / r.ceiling.rate : NaN))), 2);
 
+  // the service's CPU per accepted issuance (all four server parties) over the bare
+  // server's CPU per request, each run against its own ceiling
+  const serverCpu = (phase: Phase) => median(runs.map((r) => {
+    const p = r[phase];
+    const ceilingUs = r.ceiling?.extra['cpuUs.server'];
+    if (!p || !ceilingUs) return NaN;
+    return ['api', 'worker', 'redis', 'postgres'].reduce((sum, k) => sum + (p.extra[`cpuUs.${k}`] ?? NaN), 0) / ceilingUs;
+  }));
   const rows: string[][] = [];
   const add = (phase: Phase, load: string, rate: string, notes: string) => {
     if (of(phase).length === 0) return;
-    rows.push([phase, load, rate + each(phase), ms(med(phase, (r) => r.p50)), ms(med(phase, (r) => r.p99)), num(med(phase, (r) => r.errors)), notes]);
+    rows.push([
+      phase, load, rate + each(phase), ms(med(phase, (r) => r.p50)), ms(med(phase, (r) => r.p99)), num(med(phase, (r) => r.errors)),
+      phase === 'ceiling' ? '1' : num(serverCpu(phase), 2), notes,
+    ]);
   };
   const cpu = (phase: Phase) => {
-    const parts = ['server', 'api', 'worker', 'redis', 'client']
+    const parts = ['server', 'api', 'worker', 'redis', 'postgres', 'client']
       .map((k) => [k, extra(phase, `cpuUs.${k}`)] as const)
       .filter(([, v]) => Number.isFinite(v))
       .map(([k, v]) => `${k} ${num(v)}`);
     return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
   };
   add('ceiling', `${config.connections} conn, ${config.peakSeconds} s, bare express 202`, `${num(med('ceiling', (r) => r.rate))} req/s`, `${config.apiProcesses} processes (node:cluster); ${cpu('ceiling')}`);
-  add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${num(median(ratios), 2)} × ceiling; ${cpu('peak')}`);
+  add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${ratio('peak')} × ceiling; ${cpu('peak')}`);
   add(
     'sustained',
     `${num(config.sustainedRate)} req/s fixed, ${config.sustainedSeconds} s`,
@@ -44,15 +55,15 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
       `RSS api ${mib(extra('sustained', 'apiRssStart'))} → ${mib(extra('sustained', 'apiRssEnd'))}, ` +
       `worker ${mib(extra('sustained', 'workerRssStart'))} → ${mib(extra('sustained', 'workerRssEnd'))}; ${cpu('sustained')}`,
   );
-  add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `latency over both requests; ${num(extra('seed', 'lists'))} lists/s`);
+  add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `${ratio('seed')} × ceiling; latency over both requests; ${num(extra('seed', 'lists'))} lists/s`);
   add(
     'drain',
     `${num(config.drainCount)} pending, worker started`,
     `${num(med('drain', (r) => r.rate))} rows/s`,
-    `all written ${num(extra('drain', 'wallSeconds'), 1)} s after the worker's spawn; filled at ${num(extra('drain', 'fillPerSecond'))} accepted/s`,
+    `${ratio('drain')} × ceiling; all written ${num(extra('drain', 'wallSeconds'), 1)} s after the worker's spawn; filled at ${num(extra('drain', 'fillPerSecond'))} accepted/s`,
   );
 
-  const header = ['phase', 'load', 'throughput', 'p50', 'p99', 'errors', 'notes'];
+  const header = ['phase', 'load', 'throughput', 'p50', 'p99', 'errors', 'server CPU per issuance ÷ ceiling server CPU per request', 'notes'];
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

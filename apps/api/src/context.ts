@@ -33,8 +33,11 @@ export function createApiContext(config: ApiConfig): ApiContext {
   const redis = defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX }));
   const db = createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-api' });
   const issuance = new IssuanceStore(redis, persistedIssuances(db), config.ISSUANCE_RECORD_TTL_SECONDS);
+  const log = createLogger('api', config.LOG_LEVEL);
   const queueConnection = createQueueConnection(redisTarget(config));
   const issuanceQueue = createIssuanceQueue(queueConnection, config.QUEUE_PREFIX);
+  // a lost connection surfaces on the add that needed it (503); here it is only logged
+  issuanceQueue.on('error', (err) => log.warn({ err: err.message }, 'issuance queue connection error'));
   return {
     config,
     db,
@@ -45,7 +48,7 @@ export function createApiContext(config: ApiConfig): ApiContext {
     groups: createIssuanceGroups(issuanceQueue, config.QUEUE_GROUP_SIZE, config.QUEUE_GROUP_WAIT_MS),
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
     couponList: createCouponList(db, issuance),
-    log: createLogger('api', config.LOG_LEVEL),
+    log,
     metrics: createApiMetrics(),
   };
 }
