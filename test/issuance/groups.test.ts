@@ -95,7 +95,7 @@ it('a duplicated batch job (same issuances, another job) changes nothing the fir
   const worker = await startTestWorker(stack.env);
   try {
     for (const r of replies) expect((await settled(stack.api, r.body.issuanceId)).status).toBe('issued');
-    await eventually(async () => ((await slowGroups.ctx.issuanceQueue.getJobCounts('completed')).completed >= 2 ? true : undefined));
+    await eventually(async () => (((await slowGroups.ctx.issuanceQueue.getJobCounts('completed')).completed ?? 0) >= 2 ? true : undefined));
   } finally {
     await worker.close();
   }

@@ -6,10 +6,11 @@ import {
   IssuanceStore, createIssuanceQueue, createQueueConnection, createReconcileQueue, defineIssuanceCommands,
   type PersistBatchJob,
 } from '@coupon/issuance';
-import { createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
+import { connectRedis, createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
 import type { ApiConfig } from './config';
 import { createCouponList, type CouponList } from './coupons/coupon-list';
 import { createIssuanceGroups, type IssuanceGroups } from './issuance/issuance-groups';
+import { SettlementWaiters } from './issuance/settlement-waiters';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
@@ -22,6 +23,9 @@ export interface ApiContext {
   issuanceQueue: Queue<PersistBatchJob>;
   /** This process's reservations on their way into the queue, a group per job. */
   groups: IssuanceGroups;
+  /** Long-polling clients, woken by settlement messages on one subscriber connection. */
+  waiters: SettlementWaiters;
+  subscriber: Redis;
   /** Shown on Bull Board; the API enqueues nothing on it. */
   reconcileQueue: Queue;
   couponList: CouponList;
@@ -38,6 +42,9 @@ export function createApiContext(config: ApiConfig): ApiContext {
   const issuanceQueue = createIssuanceQueue(queueConnection, config.QUEUE_PREFIX);
   // a lost connection surfaces on the add that needed it (503); here it is only logged
   issuanceQueue.on('error', (err) => log.warn({ err: err.message }, 'issuance queue connection error'));
+  // connected on the first long poll; channels carry no client-side key prefix
+  const subscriber = connectRedis(redisTarget(config), { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  subscriber.on('error', (err) => log.warn({ err: err.message }, 'settlement subscriber connection error'));
   return {
     config,
     db,
@@ -46,6 +53,8 @@ export function createApiContext(config: ApiConfig): ApiContext {
     queueConnection,
     issuanceQueue,
     groups: createIssuanceGroups(issuanceQueue, config.QUEUE_GROUP_SIZE, config.QUEUE_GROUP_WAIT_MS),
+    waiters: new SettlementWaiters(subscriber, config.REDIS_KEY_PREFIX),
+    subscriber,
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
     couponList: createCouponList(db, issuance),
     log,
@@ -58,7 +67,9 @@ export async function closeApiContext(ctx: ApiContext): Promise<void> {
   await ctx.groups.drain();
   await ctx.issuanceQueue.close().catch(() => {});
   await ctx.reconcileQueue.close().catch(() => {});
+  ctx.waiters.wakeEveryone();
   ctx.queueConnection.disconnect();
+  ctx.subscriber.disconnect();
   ctx.redis.disconnect();
   await ctx.db.destroy();
 }

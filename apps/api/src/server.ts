@@ -33,6 +33,8 @@ export async function serve(config: ApiConfig): Promise<void> {
     stopping = true;
     ctx.log.info({ signal }, 'api draining');
     readiness.accepting = false;
+    // long polls answer now with the state as it is, rather than hold the drain up
+    ctx.waiters.wakeEveryone();
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     // stop accepting, let in-flight requests finish, then drop idle keep-alive sockets
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

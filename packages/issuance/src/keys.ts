@@ -11,6 +11,11 @@ export interface CouponKeys {
   pending: string;
   /** HASH per issuance: its status and the inputs needed to persist it again. */
   issuance(issuanceId: string): string;
+  /**
+   * Sharded pub/sub channel (not a key): the ids of issuances just settled, comma-joined.
+   * Channels take no key prefix from the client, so subscribers add it themselves.
+   */
+  settled: string;
 }
 
 export function couponKeys(couponId: number): CouponKeys {
@@ -21,6 +26,7 @@ export function couponKeys(couponId: number): CouponKeys {
     users: `${tag}:users`,
     pending: `${tag}:pending`,
     issuance: (issuanceId) => `${tag}:i:${issuanceId}`,
+    settled: `${tag}:settled`,
   };
 }
 

@@ -125,7 +125,8 @@ export class IssuanceStore {
     const couponIds = [...new Set(settlements.map((s) => s.item.couponId))];
     const index = new Map(couponIds.map((id, i) => [id, i + 1]));
     const keys = couponIds.flatMap((id) => [couponKeys(id).pending, couponKeys(id).users]);
-    const args: (string | number)[] = [this.recordTtlSeconds, couponIds.length];
+    const prefix = this.redis.options.keyPrefix ?? '';
+    const args: (string | number)[] = [this.recordTtlSeconds, couponIds.length, ...couponIds.map((id) => prefix + couponKeys(id).settled)];
     const now = Date.now();
     for (const { item, verdict } of settlements) {
       keys.push(couponKeys(item.couponId).issuance(item.issuanceId));

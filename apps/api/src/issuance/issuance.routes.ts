@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { ApiContext } from '../context';
 import { idParam, opaqueId } from '../http/schemas';
 import { parse } from '../http/validate';
-import { issueBody } from './issuance.schemas';
-import { findIssuance, findIssuanceOfUser, requestIssuance } from './issuance.service';
+import { issueBody, waitQuery } from './issuance.schemas';
+import { awaitSettlement, findIssuance, findIssuanceOfUser, requestIssuance } from './issuance.service';
 
 export function issuanceRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -17,7 +17,12 @@ export function issuanceRoutes(ctx: ApiContext): Router {
 
   // Any form of id is looked up: an id this service never issued is simply not found.
   router.get('/v1/issuances/:issuanceId', async (req, res) => {
-    res.json(await findIssuance(ctx, req.params.issuanceId));
+    const wait = parse(waitQuery, req.query.wait, 'wait');
+    let issuance = await findIssuance(ctx, req.params.issuanceId);
+    if (wait && issuance.status === 'pending') {
+      issuance = await awaitSettlement(ctx, issuance, wait * 1000, (cancel) => res.once('close', cancel));
+    }
+    if (!res.destroyed) res.json(issuance);
   });
 
   router.get('/v1/coupons/:couponId/issuances/:userId', async (req, res) => {

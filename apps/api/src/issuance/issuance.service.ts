@@ -89,3 +89,29 @@ export async function findIssuanceOfUser(ctx: ApiContext, couponId: number, user
   if (row) return fromRow(row);
   throw new DomainError('issuance_not_found', `user ${userId} has no issuance of coupon ${couponId}`);
 }
+
+/**
+ * Long poll: a pending issuance is answered when it settles or after `ms`, whichever comes
+ * first. The waiter is registered (and subscribed) before the second read, so a settlement
+ * between the two reads is never missed. A client that goes away calls `onGone`'s callback.
+ */
+export async function awaitSettlement(
+  ctx: ApiContext,
+  issuance: IssuanceResponse,
+  ms: number,
+  onGone: (cancel: () => void) => void,
+): Promise<IssuanceResponse> {
+  const waiter = await ctx.waiters.register(issuance.couponId, issuance.issuanceId, ms).catch((err: unknown) => {
+    ctx.log.warn({ err, issuanceId: issuance.issuanceId }, 'long poll not possible; answering at once');
+    return null;
+  });
+  if (!waiter) return findIssuance(ctx, issuance.issuanceId);
+  onGone(waiter.cancel);
+  const now = await findIssuance(ctx, issuance.issuanceId);
+  if (now.status !== 'pending') {
+    waiter.cancel();
+    return now;
+  }
+  await waiter.settledOrGone;
+  return findIssuance(ctx, issuance.issuanceId);
+}

@@ -10,7 +10,10 @@
 
   ARGV[1] record TTL in seconds once settled
   ARGV[2] C, the number of coupons
-  ARGV[3 ..] per issuance, 6 values:
+  ARGV[3 .. 2+C] per coupon, its settlement channel (a sharded pub/sub channel in the
+          coupon's slot): the ids settled by this call are published there, comma-joined,
+          for the API processes whose clients long-poll them
+  ARGV[3+C ..] per issuance, 6 values:
           coupon index c (1-based), issuanceId, status (issued | failed),
           userCouponId (issued) or failureReason (failed),
           issuedAt / settledAt ms, release ('1': the user's place goes back to the stock)
@@ -21,9 +24,10 @@
 local ttl = tonumber(ARGV[1])
 local coupons = tonumber(ARGV[2])
 local settled = {}
-local n = (#ARGV - 2) / 6
+local announced = {}
+local n = (#ARGV - 2 - coupons) / 6
 for i = 1, n do
-  local a = 2 + (i - 1) * 6
+  local a = 2 + coupons + (i - 1) * 6
   local c = tonumber(ARGV[a + 1])
   local issuanceId, status, value, at, release = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local pending, users, record = KEYS[2 * c - 1], KEYS[2 * c], KEYS[2 * coupons + i]
@@ -41,6 +45,11 @@ for i = 1, n do
     end
     redis.call('EXPIRE', record, ttl)
     settled[i] = 1
+    announced[c] = announced[c] or {}
+    table.insert(announced[c], issuanceId)
   end
+end
+for c, ids in pairs(announced) do
+  redis.call('SPUBLISH', ARGV[2 + c], table.concat(ids, ','))
 end
 return settled
