@@ -14,7 +14,7 @@ export async function serve(config: ApiConfig): Promise<void> {
   const server = createServer(createApp(ctx, readiness));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
-  ctx.log.info({ port: config.PORT, pid: process.pid }, 'api listening');
+  ctx.log.info({ port: config.PORT }, 'api listening'); // pino adds the pid
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
 
   let stopping = false;
