@@ -37,6 +37,8 @@ it('SIGINT to the process group under load: api and worker drain and stop, no jo
     process.kill(script, 'SIGINT');
     const gone = await service.groupGone(60_000);
     await load.stop();
+    // pnpm answers last, with the script's exit code: the prompt comes back once all is stopped
+    expect(await service.exited).toBe(0);
 
     const messages = service.logLines().map((l) => `${l.name}: ${l.msg}`);
     expect({ gone, stops: messages.filter((m) => /(stopped|draining)$/.test(m)) }).toEqual({
