@@ -127,6 +127,11 @@ describe('415 unsupported_media_type', () => {
     }
   });
 
+  it('nor of reads that happen to carry one', async () => {
+    const res = await exchange('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi');
+    expect(res.status).toBe(200);
+  });
+
   it('nor of JSON types: application/json with a charset, application/*+json', async () => {
     for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json']) {
       const res = await post({ 'content-type': type }, JSON.stringify({ userId: `json_type_${type.length}` }));

@@ -21,10 +21,12 @@ const refuseDeclaredTooLarge: RequestHandler = (req, res, next) => {
   next(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413 }));
 };
 
-/** A request with no body (no Content-Length, or 0) is left alone, whatever its type says. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A request with no body (no Content-Length, or 0), or a read, is left alone, whatever its type says. */
 const refuseNonJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-  if (!hasBody || req.is(JSON_TYPES)) return next();
+  if (!hasBody || READS.has(req.method) || req.is(JSON_TYPES)) return next();
   const type = req.headers['content-type'];
   next(new DomainError('unsupported_media_type',
     type ? `bodies are JSON: send Content-Type: application/json, not ${type.split(';')[0]}` : 'bodies are JSON: send Content-Type: application/json'));
