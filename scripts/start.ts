@@ -1,5 +1,6 @@
 // `pnpm start`: finds PostgreSQL and Redis (configured, default ports, or embedded), migrates,
-// runs the api and the worker until Ctrl-C or SIGTERM, then stops in reverse order.
+// runs the api and the worker (restarting either if it dies, scripts/supervisor.ts) until Ctrl-C or
+// SIGTERM, then stops in reverse order.
 import path from 'node:path';
 import { z } from 'zod';
 import { createDb, migrateToLatest } from '@coupon/db';
