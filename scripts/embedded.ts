@@ -58,16 +58,56 @@ export async function startEmbeddedRedis(dataDir: string, port: number): Promise
 }
 
 /** Creates the URL's database when it is missing, through the server's `postgres` database. */
-export async function ensureDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const name = databaseName(url);
   const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    return !rowCount;
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A configured server's database: created when missing and the server lets us (a role with
+ * CREATEDB); otherwise the error says what to run. Returns whether it was created.
+ */
+export async function ensureConfiguredDatabase(url: string): Promise<boolean> {
+  if (!(await databaseMissing(url))) return false;
+  try {
+    return await ensureDatabase(url);
+  } catch (error) {
+    const { hostname, port, username } = new URL(url);
+    const name = databaseName(url);
+    const sqlName = `"${name.replace(/"/g, '""')}"`;
+    const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    throw new Error(
+      `database "${name}" does not exist and could not be created (${(error as Error).message}). Create it, then run ` +
+        `pnpm start again:\n  psql -h ${hostname} -p ${port || 5432} -U ${decodeURIComponent(username) || 'postgres'} -d postgres ` +
+        `-c ${shellQuote(`CREATE DATABASE ${sqlName}`)}`,
+    );
+  }
+}
+
+/** Only "no such database" (3D000) counts: other failures are left for the migration to report. */
+async function databaseMissing(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === '3D000';
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
 export function isListening(port: number): Promise<boolean> {

@@ -1,12 +1,13 @@
 // `pnpm start`: finds PostgreSQL and Redis (configured, default ports, or embedded), migrates,
-// runs the api and the worker until Ctrl-C or SIGTERM, then stops in reverse order.
-import { spawn, type ChildProcess } from 'node:child_process';
+// runs the api and the worker (restarting either if it dies, scripts/supervisor.ts) until Ctrl-C or
+// SIGTERM, then stops in reverse order.
 import path from 'node:path';
 import { z } from 'zod';
 import { createDb, migrateToLatest } from '@coupon/db';
 import {
-  ensureDatabase, isListening, redisAnswers, startEmbeddedPostgres, startEmbeddedRedis, type Server,
+  ensureConfiguredDatabase, ensureDatabase, isListening, redisAnswers, startEmbeddedPostgres, startEmbeddedRedis, type Server,
 } from './embedded';
+import { Supervisor } from './supervisor';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const parsed = z
@@ -34,9 +35,6 @@ const DATA_DIR = path.resolve(ROOT, env.DATA_DIR);
 const APPS = { api: 'apps/api/src/main.ts', worker: 'apps/worker/src/main.ts' };
 
 const servers: Server[] = []; // embedded servers this run started, stopped last
-const children: ChildProcess[] = [];
-let stopping = false;
-let exitCode = 0;
 
 // Last resort if this process dies without stopping them: signal the servers it started.
 process.on('exit', () => servers.forEach((server) => void server.stop()));
@@ -53,10 +51,21 @@ async function main(): Promise<void> {
     `API on http://localhost:${env.PORT}`);
   await migrate(postgres.url);
 
+  if (interrupted) return finish(0);
+  const apps = new Supervisor(APPS, {
+    root: ROOT,
+    env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url },
+    onStopped: (exitCode) => void finish(exitCode),
+  });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  process.on('SIGINT', () => void stop('SIGINT')).on('SIGTERM', () => void stop('SIGTERM'));
-  if (interrupted) return stop(interrupted);
-  for (const [name, file] of Object.entries(APPS)) run(name, file, { DATABASE_URL: postgres.url, REDIS_URL: redis.url });
+  process.on('SIGINT', () => apps.signal('SIGINT')).on('SIGTERM', () => apps.signal('SIGTERM'));
+  apps.start();
+}
+
+async function finish(exitCode: number): Promise<never> {
+  await stopServers();
+  console.log('[start] stopped');
+  process.exit(exitCode);
 }
 
 async function useRedis() {
@@ -71,11 +80,10 @@ async function useRedis() {
 
 async function usePostgres() {
   if (!env.COUPON_EMBEDDED) {
-    if (env.DATABASE_URL) return external(env.DATABASE_URL);
-    if (await isListening(5432)) {
-      // the password is docker-compose.yml's; a trust-auth server ignores it
-      const url = 'postgres://postgres:postgres@127.0.0.1:5432/coupons';
-      await ensureDatabase(url);
+    // the password is docker-compose.yml's; a trust-auth server ignores it
+    const url = env.DATABASE_URL ?? ((await isListening(5432)) ? 'postgres://postgres:postgres@127.0.0.1:5432/coupons' : undefined);
+    if (url) {
+      if (await ensureConfiguredDatabase(url)) console.log(`[start] created database "${decodeURIComponent(new URL(url).pathname.slice(1))}"`);
       return external(url);
     }
   }
@@ -100,43 +108,6 @@ async function migrate(url: string): Promise<void> {
   } finally {
     await db.destroy();
   }
-}
-
-// node --import tsx rather than the tsx CLI: the child is then the app itself, with no
-// relay process in between that a SIGKILL could orphan it from.
-function run(name: string, file: string, vars: Record<string, string>): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { ...process.env, ...vars },
-    stdio: 'inherit',
-  });
-  children.push(child);
-  child.on('exit', (code, signal) => {
-    // while stopping, death by a signal (the terminal's, or a second Ctrl-C) is expected
-    if (!stopping || (code !== null && code !== 0)) exitCode = 1;
-    if (!stopping) void stop('SIGTERM', `${name} exited unexpectedly (${signal ?? `code ${code}`})`);
-  });
-}
-
-async function stop(signal: NodeJS.Signals, why = `${signal} received`): Promise<void> {
-  if (stopping) {
-    // a second Ctrl-C: do not wait for the drain
-    children.forEach((child) => child.kill('SIGKILL'));
-    return;
-  }
-  stopping = true;
-  console.log(`[start] ${why}: stopping (a second Ctrl-C kills the api and the worker at once)`);
-  await Promise.all(children.map((child) => exited(child, signal)));
-  await stopServers();
-  process.exit(exitCode);
-}
-
-function exited(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 }
 
 async function stopServers(): Promise<void> {

@@ -4,8 +4,8 @@ import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
 import { insertUserCoupon } from '../support/user-coupons';
 import {
-  INT4_MAX, anyJson, badIdSegment, encodeSegment, badInt4, badOpaqueId, badUserSegment, corruptBody, expectNoServerError, expectProblem,
-  json, listen, nastyStrings, stateSnapshot, type RawClient,
+  INT4_MAX, anyJson, badIdSegment, encodeSegment, badInt4, badOpaqueId, badText, badUserSegment, corruptBody, expectNoServerError, expectProblem,
+  json, listen, nastyStrings, nonJsonType, outOfRangeTimestamp, stateSnapshot, type RawClient,
 } from './support';
 
 // "Bad input gets a 4xx problem+json and changes nothing": every route's body, params and
@@ -55,9 +55,12 @@ const notIn = (...valid: unknown[]) => anyJson.filter((v) => !valid.includes(v))
 const notInt = (min: number, max: number) =>
   fc.oneof(anyJson, fc.integer({ max: min - 1 }), fc.constant(max + 1), fc.double({ noNaN: true, min: -1e6, max: 1e6 }))
     .filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max));
-const notTimestamp = anyJson.filter((v) => typeof v !== 'string' || !/^\d{4}-/.test(v));
-const notName = fc.oneof(anyJson, fc.string({ minLength: 101, maxLength: 400 }), fc.constantFrom('', ' ', '\t\n'))
-  .filter((v) => typeof v !== 'string' || v.trim().length === 0 || v.length > 100);
+const notTimestamp = fc.oneof(anyJson.filter((v) => typeof v !== 'string' || !/^\d{4}-/.test(v)), outOfRangeTimestamp);
+const notName = fc.oneof(
+  fc.oneof(anyJson, fc.string({ minLength: 101, maxLength: 400 }), fc.constantFrom('', ' ', '\t\n'))
+    .filter((v) => typeof v !== 'string' || v.trim().length === 0 || v.length > 100),
+  badText,
+);
 
 const couponFields = {
   name: notName,
@@ -126,6 +129,19 @@ describe('bodies', () => {
       // a raw body that happens to be a valid issue request for a new user would be accepted:
       // the generators above never produce one (every valid userId literal sits behind a bad key)
       expectProblem(res);
+    });
+  });
+
+  it('a valid JSON body under a type other than JSON is 415 unsupported_media_type on every write route', () => {
+    const routes = [
+      ['POST', '/v1/coupons', couponBody()], ['PATCH', `/v1/coupons/${limited}`, { name: 'Renamed' }],
+      ['POST', `/v1/coupons/${limited}/issuances`, { userId: 'fuzz_new_user' }],
+      ['POST', `/v1/users/${holder}/coupons/${held}/use`, { couponId: limited, productId: 'p_9' }],
+      ['POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { couponId: unlimited }],
+    ] as const;
+    return property(fc.tuple(fc.constantFrom(...routes), nonJsonType), async ([[method, path, body], type]) => {
+      const res = await http.send(method, path, { body: JSON.stringify(body), headers: { ...admin, 'content-type': type } });
+      expect({ type, code: expectProblem(res, [415]).code }).toEqual({ type, code: 'unsupported_media_type' });
     });
   });
 

@@ -1,8 +1,9 @@
-import { request, createServer, type Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import fc from 'fast-check';
 import { createApp } from '../../apps/api/src/app';
+import { createApiServer } from '../../apps/api/src/server';
 import type { TestApi } from '../support/api';
 import type { TestEnv } from '../support/env';
 
@@ -21,9 +22,9 @@ export interface RawClient {
   close(): Promise<void>;
 }
 
-/** The real express app on a loopback port of its own, so each request is one real HTTP exchange. */
+/** The real express app and server wiring on a loopback port of its own, so each request is one real HTTP exchange. */
 export async function listen(api: TestApi): Promise<RawClient> {
-  const server: Server = createServer(createApp(api.ctx));
+  const server: Server = createApiServer(createApp(api.ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -164,18 +165,20 @@ export const badIdSegment: fc.Arbitrary<string> = fc.oneof(
   fc.bigInt({ min: 2147483648n, max: 10n ** 30n }).map(String),
 );
 
-/** A path segment that is not a valid userId: too long, or a character outside [A-Za-z0-9._:@-]. */
+/** A path segment that is not a valid userId: too long, `.` or `..`, or a character outside [A-Za-z0-9._:@-]. */
 export const badUserSegment: fc.Arbitrary<string> = fc.oneof(
   fc.string({ minLength: 129, maxLength: 300, unit: fc.constantFrom('a', 'Z', '9', '_', '-') }),
+  fc.constantFrom('.', '..', '%2E', '%2e%2E'),
   fc.tuple(fc.string({ maxLength: 10 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }).filter((s) => /[^A-Za-z0-9._:@-]/.test(s)), fc.string({ maxLength: 10 }))
     .map(([a, b, c]) => a + b + c)
     .filter((s) => s !== '.' && s !== '..')
     .map(encodeSegment),
 );
 
-/** A body value that is not a valid userId/productId. */
+/** A body value that is not a valid userId/productId (`.` and `..` included: clients rewrite them in paths). */
 export const badOpaqueId: fc.Arbitrary<unknown> = fc.oneof(
-  anyJson.filter((v) => typeof v !== 'string' || !/^[A-Za-z0-9._:@-]{1,128}$/.test(v)),
+  anyJson.filter((v) => typeof v !== 'string' || !/^[A-Za-z0-9._:@-]{1,128}$/.test(v) || v === '.' || v === '..'),
+  fc.constantFrom('.', '..', 'a\u0000', 'a\ud800', '\udfffa'),
   fc.string({ minLength: 129, maxLength: 2000, unit: fc.constantFrom('a', '1', '.') }),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => /[^A-Za-z0-9._:@-]/.test(s)),
 );
@@ -216,3 +219,24 @@ export function corruptBody(base: Record<string, unknown>, badValues: Record<str
 }
 
 export const json = { 'content-type': 'application/json' };
+
+/** Text a text field must refuse: NUL, or a surrogate without its pair (as JSON.parse makes of "\\ud800"). */
+export const badText: fc.Arbitrary<string> = fc.tuple(
+  fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800'), fc.string({ maxLength: 20 }),
+).map(([a, bad, b]) => a + bad + b)
+  .filter((s) => s.includes('\u0000') || /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s));
+
+/** Timestamps that are ISO 8601 but outside the years 1970–9999 once in UTC. */
+export const outOfRangeTimestamp = fc.oneof(
+  fc.constantFrom('9999-12-31T23:59:59-23:59', '0001-01-01T00:00:00+01:00', '1969-12-31T23:59:59.999Z', '1970-01-01T00:30:00+01:00'),
+  fc.integer({ min: 1, max: 1969 }).map((y) => `${String(y).padStart(4, '0')}-06-15T12:00:00Z`),
+);
+
+/** Content types that are not JSON, for a body that is. */
+export const nonJsonType = fc.oneof(
+  fc.constantFrom('text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
+    'application/xml', 'application/octet-stream', 'text/json', 'application/jsonp', 'json'),
+  fc.tuple(fc.constantFrom('text', 'image', 'audio', 'application'), fc.stringMatching(/^[a-z]{1,10}$/))
+    .filter(([, sub]) => sub !== 'json')
+    .map(([type, sub]) => `${type}/${sub}`),
+);

@@ -149,6 +149,28 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('states the real range of count: create 0 (unlimited) or more, update adds 0 or more', async () => {
+    const { CreateCouponBody, UpdateCouponBody } = (await fetchDocument()).components.schemas;
+    expect(CreateCouponBody.properties.count).toMatchObject({
+      type: 'integer', minimum: 0, maximum: 2147483647, description: expect.stringMatching(/limited.*≥ 1.*unlimited.*0/),
+    });
+    expect(UpdateCouponBody.properties.count).toMatchObject({
+      type: 'integer', minimum: 0, maximum: 2147483647, description: expect.stringMatching(/add.*invalid_count/),
+    });
+  });
+
+  it('lists 415 on the routes that read a body and 431 on every /v1 route', async () => {
+    const document = await fetchDocument();
+    for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const codes = (status: string) => Object.keys(operation.responses[status]?.content?.['application/problem+json']?.examples ?? {});
+        if (operation.requestBody) expect({ where, codes: codes('415') }).toEqual({ where, codes: ['unsupported_media_type'] });
+        if (path.startsWith('/v1/')) expect({ where, codes: codes('431') }).toEqual({ where, codes: ['headers_too_large'] });
+      }
+    }
+  });
+
   it('documents the admin security, queuePosition and the failure reasons', async () => {
     const document = await fetchDocument();
     expect(document.components.securitySchemes).toMatchObject({

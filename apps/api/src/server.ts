@@ -1,20 +1,29 @@
 // One API process: connections, migrations, HTTP server, graceful shutdown.
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { migrateToLatest } from '@coupon/db';
 import { redisReady } from '@coupon/runtime';
 import { createApp } from './app';
 import { DEFAULT_ADMIN_TOKEN, type ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
+import { answerClientError } from './http/client-error';
+
+/** The HTTP server around the app; tests pass shorter timeouts. */
+export function createApiServer(app: RequestListener, options: ServerOptions = {}): Server {
+  const server = createServer(options, app);
+  server.keepAliveTimeout = 65_000;
+  // Node's own refusals (431, 400, 408) as problem+json, like every other error
+  server.on('clientError', answerClientError);
+  return server;
+}
 
 export async function serve(config: ApiConfig): Promise<void> {
   const ctx = createApiContext(config);
   await redisReady(ctx.redis);
   if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
   const readiness = { accepting: true };
-  const server = createServer(createApp(ctx, readiness));
-  server.keepAliveTimeout = 65_000;
+  const server = createApiServer(createApp(ctx, readiness));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
-  ctx.log.info({ port: config.PORT, pid: process.pid }, 'api listening');
+  ctx.log.info({ port: config.PORT }, 'api listening'); // pino adds the pid
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
 
   let stopping = false;

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
   const workers = await startWorkers(ctx);
   const ops = await startOpsServer(ctx, workers.liveness);
-  ctx.log.info({ pid: process.pid, batchSize: config.BATCH_SIZE, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  ctx.log.info({ batchSize: config.BATCH_SIZE, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
   ctx.log.info({ port: config.WORKER_PORT }, 'worker ops server listening');
 
   let stopping = false;

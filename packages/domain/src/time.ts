@@ -128,6 +128,18 @@ export function parseTimestamp(input: string, timeZone: string): Date | null {
   return new Date(wallToEpoch(wall) - offset);
 }
 
+// Outside these years toISOString writes "+010000-01-01…" or "0000-12-31…", which a client
+// could not send back (the reader takes four-digit years from 0001): every timestamp the API
+// takes must lie in them once converted to UTC (API.md).
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether a request timestamp lies in the years 1970–9999, in UTC. */
+export function isInTimestampRange(date: Date): boolean {
+  const t = date.getTime();
+  return t >= EARLIEST && t <= LATEST;
+}
+
 /** Whether `timeZone` is an IANA zone this runtime knows, for config validation at boot. */
 export function isValidTimeZone(timeZone: string): boolean {
   try {

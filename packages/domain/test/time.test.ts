@@ -1,4 +1,4 @@
-import { formatTimestamp, isValidTimeZone, parseTimestamp } from '../src';
+import { formatTimestamp, isInTimestampRange, isValidTimeZone, parseTimestamp } from '../src';
 import { randomInts } from './support';
 
 const iso = (input: string, zone = 'UTC') => parseTimestamp(input, zone)?.toISOString() ?? null;
@@ -159,6 +159,33 @@ describe('parseTimestamp', () => {
   it('throws on an unknown zone when the input needs one (a configuration fault)', () => {
     expect(() => parseTimestamp('2023-04-23T15:05:51', 'Mars/Olympus')).toThrow(RangeError);
     expect(iso('2023-04-23T15:05:51Z', 'Mars/Olympus')).toBe('2023-04-23T15:05:51.000Z');
+  });
+});
+
+describe('isInTimestampRange', () => {
+  const inRange = (input: string, zone = 'UTC') => isInTimestampRange(parseTimestamp(input, zone)!);
+
+  it('holds the years 1970–9999 in UTC, edges included', () => {
+    expect(inRange('1970-01-01T00:00:00Z')).toBe(true);
+    expect(inRange('9999-12-31T23:59:59.999Z')).toBe(true);
+    expect(inRange('1969-12-31T23:59:59.999Z')).toBe(false);
+    expect(inRange('0001-01-01T00:00:00Z')).toBe(false);
+  });
+
+  it('judges the instant after normalisation, not the digits sent', () => {
+    expect(inRange('9999-12-31T23:59:59-23:59')).toBe(false); // +010000-01-01T23:58:59Z
+    expect(inRange('0001-01-01T00:00:00+01:00')).toBe(false); // 0000-12-31T23:00:00Z
+    expect(inRange('1970-01-01T08:59:59', 'Asia/Seoul')).toBe(false);
+    expect(inRange('1970-01-01T09:00:00', 'Asia/Seoul')).toBe(true);
+    expect(inRange('9999-12-31T20:00:00', 'America/New_York')).toBe(false);
+  });
+
+  it('holds every instant formatTimestamp can write as a four-digit year that parseTimestamp reads back', () => {
+    for (const t of [0, Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(2026, 4, 1)]) {
+      const date = new Date(t);
+      expect(isInTimestampRange(date)).toBe(true);
+      expect(parseTimestamp(formatTimestamp(date)!, 'UTC')).toEqual(date);
+    }
   });
 });
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { INT4_MAX } from '@coupon/domain';
-import { timestampInput } from '../http/schemas';
+import { text, timestampInput } from '../http/schemas';
 
 const couponFields = {
-  name: z.string().min(1).max(100),
+  name: text.min(1).max(100),
   type: z.enum(['limited', 'unlimited']),
-  count: z.number().int().min(-INT4_MAX).max(INT4_MAX),
+  count: z.number().int().min(0).max(INT4_MAX).openapi({
+    description: '`limited`: the stock, ≥ 1; `unlimited`: 0 (or omitted)',
+  }),
   startDate: timestampInput,
   endDate: timestampInput,
   expireMinute: z.number().int().min(1).max(INT4_MAX),
@@ -18,8 +20,18 @@ export const createCouponBody = z.strictObject({
   count: couponFields.count.optional(),
 });
 
-/** Any subset of the create fields; `count` adds stock and may be 0. */
-export const updateCouponBody = z.strictObject(couponFields).partial();
+/**
+ * Any subset of the create fields; `count` adds stock and may be 0. A negative count gets
+ * past this schema on purpose: the domain answers it with 422 invalid_count (API.md), while
+ * the document states the range a client should send.
+ */
+export const updateCouponBody = z.strictObject({
+  ...couponFields,
+  count: z.number().int().max(INT4_MAX).openapi({
+    minimum: 0,
+    description: 'stock to **add** (≥ 0; stock never shrinks); must be 0 for an `unlimited` coupon. Otherwise 422 `invalid_count`',
+  }),
+}).partial();
 
 export type CreateCouponBody = z.infer<typeof createCouponBody>;
 export type UpdateCouponBody = z.infer<typeof updateCouponBody>;

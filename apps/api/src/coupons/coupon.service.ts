@@ -1,6 +1,6 @@
 import { toCouponSnapshot, type CouponRow } from '@coupon/db';
 import {
-  DomainError, applyCouponPatch, parseTimestamp, validateCouponDraft, validationError,
+  DomainError, applyCouponPatch, isInTimestampRange, parseTimestamp, validateCouponDraft, validationError,
   type CouponDraft, type CouponPatch,
 } from '@coupon/domain';
 import type { ApiContext } from '../context';
@@ -94,8 +94,9 @@ function toDates(ctx: ApiContext, body: { startDate?: string; endDate?: string }
     const value = body[field];
     if (value === undefined) continue;
     const date = parseTimestamp(value, ctx.config.APP_TIMEZONE);
-    if (date) dates[field] = date;
-    else errors.push({ path: field, message: 'must be a valid ISO 8601 timestamp' });
+    if (!date) errors.push({ path: field, message: 'must be a valid ISO 8601 timestamp' });
+    else if (!isInTimestampRange(date)) errors.push({ path: field, message: 'must lie in the years 1970-9999 once converted to UTC' });
+    else dates[field] = date;
   }
   if (errors.length) throw validationError(errors, 'the body is not valid');
   return dates;

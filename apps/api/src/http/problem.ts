@@ -7,6 +7,9 @@ export const problemCodes: Record<ErrorCode, { status: number; title: string }> 
   unauthorized: { status: 401, title: 'Missing or wrong admin token' },
   not_found: { status: 404, title: 'No such route' },
   payload_too_large: { status: 413, title: 'The body is larger than 64 KiB' },
+  unsupported_media_type: { status: 415, title: 'The body is not JSON' },
+  headers_too_large: { status: 431, title: 'The request headers are larger than 16 KiB' },
+  request_timeout: { status: 408, title: 'The request did not arrive in time' },
   coupon_not_found: { status: 404, title: 'No such coupon' },
   coupon_type_immutable: { status: 422, title: 'A coupon type cannot change' },
   invalid_count: { status: 422, title: 'The count cannot be applied' },
@@ -24,12 +27,14 @@ export const problemCodes: Record<ErrorCode, { status: number; title: string }> 
   internal_error: { status: 500, title: 'Internal error' },
 };
 
-export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+/** The RFC 9457 body of one problem. */
+export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status, title } = problemCodes[code];
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({ type: `https://coupon.dev/problems/${code}`, title, status, detail, code, ...extra });
+  return { type: `https://coupon.dev/problems/${code}`, title, status, detail, code, ...extra };
+}
+
+export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  res.status(problemCodes[code].status).type('application/problem+json').json(problemBody(code, detail, extra));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
@@ -62,6 +67,12 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
   if (isBackendUnavailable(error)) {
     res.setHeader('Retry-After', '1');
     return sendProblem(res, 'service_unavailable', 'PostgreSQL or Redis is unavailable; retry shortly');
+  }
+  if (error instanceof URIError) {
+    // the router could not decode a path parameter: the path is at fault, not the body
+    return sendProblem(res, 'validation_failed', 'the path is not valid', {
+      errors: [{ path: 'path', message: 'malformed percent-encoding' }],
+    });
   }
   const parserError = error as BodyParserError;
   if (parserError.type === 'entity.too.large') {

@@ -23,7 +23,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'Coupon administration, asynchronous issuance and user coupons over HTTP/JSON. Errors are RFC 9457 '
         + '`application/problem+json` bodies with a stable `code`. Admin routes need `Authorization: Bearer <ADMIN_TOKEN>`. '
         + 'Timestamps in responses are ISO 8601 UTC with milliseconds; request timestamps without an offset are read in '
-        + '`APP_TIMEZONE`.',
+        + '`APP_TIMEZONE`, and must lie in the years 1970–9999 once converted to UTC. Text fields refuse NUL and unpaired '
+        + 'surrogates (400), so that every value returned can be sent back. Bodies are JSON (anything else is 415 '
+        + '`unsupported_media_type`) of at most 64 KiB (413, answered from `Content-Length` before the body arrives); '
+        + 'request headers over 16 KiB are 431 `headers_too_large`, headers that do not arrive in time 408 `request_timeout`.',
     },
     tags: [
       { name: TAGS.coupons, description: 'Admin: create, update, delete, history; anyone: read' },

@@ -77,7 +77,7 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
       },
       ...problemResponses(
         [
-          'validation_failed', 'payload_too_large', 'coupon_not_found', 'already_issued', 'sold_out',
+          'validation_failed', 'payload_too_large', 'unsupported_media_type', 'coupon_not_found', 'already_issued', 'sold_out',
           'issuance_not_started', 'issuance_ended', ...SERVER_ERRORS,
         ],
         {

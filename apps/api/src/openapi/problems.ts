@@ -53,6 +53,9 @@ const SAMPLES: Record<ErrorCode, { detail: string; extra?: Record<string, unknow
   unauthorized: { detail: 'this route needs the admin token' },
   not_found: { detail: 'GET /v1/nothing is not a route of this API' },
   payload_too_large: { detail: 'request bodies are limited to 64 KiB' },
+  unsupported_media_type: { detail: 'bodies are JSON: send Content-Type: application/json, not text/plain' },
+  headers_too_large: { detail: 'request headers are limited to 16 KiB in all' },
+  request_timeout: { detail: 'the request headers did not arrive in time' },
   coupon_not_found: { detail: 'coupon 4 does not exist' },
   coupon_type_immutable: { detail: "a coupon's type cannot change (it is 'limited')" },
   invalid_count: { detail: 'count adds stock and must be an integer >= 0' },
@@ -104,6 +107,9 @@ export function sampleProblem(code: ErrorCode, override?: Omit<ProblemOverride, 
   };
 }
 
+/** Any request at all: Node's HTTP parser answers these before a route is chosen. */
+const EVERY_REQUEST_ERRORS = ['headers_too_large'] as const satisfies readonly ErrorCode[];
+
 /**
  * The error responses of one route, grouped by status: each status lists its codes, its
  * body's schema (the code narrowed to those codes) and one example per code.
@@ -113,7 +119,7 @@ export function problemResponses(
   overrides: Partial<Record<ErrorCode, ProblemOverride>> = {},
 ): Record<string, ResponseConfig> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
+  for (const code of new Set([...codes, ...EVERY_REQUEST_ERRORS])) {
     const { status } = problemCodes[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -143,4 +149,4 @@ export function problemResponses(
 /** Every /v1 route may meet an unexpected error or a backing service that does not answer. */
 export const SERVER_ERRORS = ['internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
 /** Routes that read a JSON body. */
-export const BODY_ERRORS = ['validation_failed', 'payload_too_large'] as const satisfies readonly ErrorCode[];
+export const BODY_ERRORS = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ErrorCode[];

@@ -1,0 +1,135 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface StartedService {
+  pid: number;
+  output(): string;
+  /** The pino JSON lines printed so far (the api's and the worker's), parsed. */
+  logLines(): Array<Record<string, any>>;
+  /** Resolves with the exit code (or the signal's name) of `pnpm start`. */
+  exited: Promise<number | string>;
+  /** What a terminal does on Ctrl-C: the signal goes to every process of the group. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** The pid of scripts/start.ts itself, under pnpm, sh and perhaps tsx. */
+  scriptPid(): number;
+  /** Resolves once no process of the group is left (pnpm may exit before what it started). */
+  groupGone(ms: number): Promise<boolean>;
+  /** Waits for a log line matching `match`, failing early if `pnpm start` exits. */
+  waitForLog(match: (line: Record<string, any>) => boolean, what: string, ms?: number): Promise<Record<string, any>>;
+}
+
+/**
+ * Runs the real `pnpm start` in a process group of its own (as a terminal runs a command),
+ * so a test can send a signal to the whole group, as Ctrl-C does.
+ */
+export function startService(env: Record<string, string>): StartedService {
+  const child = spawn('pnpm', ['start'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const logLines = () => output.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, any>];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    pid: child.pid!,
+    output: () => output,
+    logLines,
+    exited,
+    signalGroup(signal) {
+      process.kill(-child.pid!, signal);
+    },
+    scriptPid() {
+      const ps = execFileSync('ps', ['-o', 'pid=,args=', '-g', String(child.pid)], { encoding: 'utf8' });
+      const line = ps.split('\n').find((l) => /node .*scripts\/start\.ts/.test(l) && !/\btsx\/dist\/cli/.test(l));
+      if (!line) throw new Error(`no scripts/start.ts in the group:\n${ps}`);
+      return Number(line.trim().split(/\s+/)[0]);
+    },
+    async groupGone(ms) {
+      const deadline = Date.now() + ms;
+      while (groupAlive(child.pid!)) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return true;
+    },
+    async waitForLog(match, what, ms = 60_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const line = logLines().find(match);
+        if (line) return line;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`pnpm start exited before ${what}:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills whatever is left of the group (after a failed test), never anything else. */
+export function killGroup(service: StartedService): void {
+  try {
+    process.kill(-service.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+}
+
+export interface IssueLoad {
+  accepted: string[];
+  /** Counts of every answer but a 202 (`refused` when the connection failed). */
+  other: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Bounded client loops issuing the coupon to new users until stopped. */
+export function issueLoad(base: string, couponId: number, userPrefix: string, loops = 16): IssueLoad {
+  const accepted: string[] = [];
+  const other = new Map<string, number>();
+  const count = (key: string) => other.set(key, (other.get(key) ?? 0) + 1);
+  let running = true;
+  let next = 0;
+  const all = Array.from({ length: loops }, async () => {
+    while (running) {
+      try {
+        const res = await fetch(`${base}/v1/coupons/${couponId}/issuances`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: `${userPrefix}${next++}` }),
+        });
+        const body = (await res.json()) as { issuanceId: string };
+        if (res.status === 202) accepted.push(body.issuanceId);
+        else count(String(res.status));
+      } catch {
+        count('refused');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  });
+  return {
+    accepted,
+    other,
+    async stop() {
+      running = false;
+      await Promise.all(all);
+    },
+  };
+}
