@@ -34,7 +34,12 @@ it('SIGINT to the process group under load: api and worker drain and stop, no jo
     // what a relay in the group does (tsx passes SIGINT on when its child has not reported it
     // within 30 ms; pnpm passes it on to its child): the same Ctrl-C reaches the script twice
     await new Promise((r) => setTimeout(r, 10));
-    process.kill(script, 'SIGINT');
+    try {
+      process.kill(script, 'SIGINT');
+    } catch (error) {
+      // a drain that finished within those 10 ms left nothing to signal: fine too
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
     const gone = await service.groupGone(60_000);
     await load.stop();
     // pnpm answers last, with the script's exit code: the prompt comes back once all is stopped
