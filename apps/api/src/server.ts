@@ -5,6 +5,7 @@ import { redisReady } from '@coupon/runtime';
 import { createApp } from './app';
 import { DEFAULT_ADMIN_TOKEN, type ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
+import { warnIfExposed } from './http/user-auth';
 
 export async function serve(config: ApiConfig): Promise<void> {
   const ctx = createApiContext(config);
@@ -16,6 +17,7 @@ export async function serve(config: ApiConfig): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   ctx.log.info({ port: config.PORT, pid: process.pid }, 'api listening');
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
+  warnIfExposed(config, ctx.log);
 
   let stopping = false;
   // Once stopping, a keep-alive client must not go on sending on its open connection (it

@@ -3,6 +3,7 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'payload_too_large'
   | 'coupon_not_found'
@@ -18,6 +19,7 @@ export type ErrorCode =
   | 'already_used'
   | 'not_used'
   | 'user_coupon_expired'
+  | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error';
 
