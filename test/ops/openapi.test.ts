@@ -177,7 +177,7 @@ describe('GET /openapi.json', () => {
     const [method, path] = route.split(' ') as [string, string];
     const operation = document.paths[path][method.toLowerCase()];
     expect(operation.security).toEqual([{}, { userJwt: [] }]);
-    for (const [status, code] of [['401', 'unauthorized'], ['403', 'forbidden'], ['429', 'rate_limited']]) {
+    for (const [status, code] of [['401', 'unauthorized'], ['403', 'forbidden'], ['429', 'rate_limited']] as const) {
       expect({ status, codes: Object.keys(operation.responses[status]?.content['application/problem+json'].examples ?? {}) })
         .toEqual({ status, codes: expect.arrayContaining([code]) });
     }
