@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
+import { addressKey } from '../../apps/api/src/http/rate-limit';
 import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
 import { createTestEnv, type TestEnv } from '../support/env';
@@ -108,6 +109,15 @@ describe('per client address', () => {
       behindProxy.http.get('/v1/coupons').set('X-Forwarded-For', `192.0.2.${i}, 203.0.113.7`)));
     expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(10);
     expect((await behindProxy.http.get('/v1/coupons').set('X-Forwarded-For', '203.0.113.8')).status).toBe(200);
+  });
+
+  it('counts an IPv6 client by its /64, which one subscriber holds whole', async () => {
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      behindProxy.http.get('/v1/coupons').set('X-Forwarded-For', `2001:db8:5:6:${i.toString(16)}::1`)));
+    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(10);
+    expect((await behindProxy.http.get('/v1/coupons').set('X-Forwarded-For', '2001:db8:5:7::1')).status).toBe(200);
+    expect(['::ffff:10.1.2.3', '2001:db8::1', '2001:0DB8:0:0:1:2:3:4', 'fe80::1%eth0', '::1', '::'].map(addressKey))
+      .toEqual(['10.1.2.3', '2001:db8:0:0::/64', '2001:db8:0:0::/64', 'fe80:0:0:0::/64', '0:0:0:0::/64', '0:0:0:0::/64']);
   });
 });
 
