@@ -120,7 +120,7 @@ describe('the JWKS', () => {
     await eventually(async () => ((await stack.api.http.get(list()).set(old)).status === 401 ? true : undefined), 10_000, 'old key refused');
     expectInvalidToken(await stack.api.http.get(list()).set(await stack.as('alice')));
     stack.jwks.keys = [stack.key.publicJwk, next.publicJwk];
-  });
+  }, 30_000);
 
   it('unreachable: user requests answer 503 service_unavailable (the token may be fine), and recover', async () => {
     const api = await startTestApi(stack.env, {

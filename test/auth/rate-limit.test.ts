@@ -76,7 +76,7 @@ describe('per user, on issuance', () => {
     expect(reads.map((r) => r.status)).toEqual(Array(10).fill(200));
     const [later] = await coupons(first, 1);
     await eventually(async () => ((await first.http.post(`/v1/coupons/${later}/issuances`).send({ userId: 'reader' })).status === 202 ? true : undefined), 10_000);
-  });
+  }, 30_000);
 });
 
 describe('per client address', () => {
@@ -160,5 +160,5 @@ describe("the limiter's own Redis down", () => {
     } finally {
       back.disconnect();
     }
-  });
+  }, 60_000);
 });

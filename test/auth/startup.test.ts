@@ -74,7 +74,7 @@ describe('start-up', () => {
     const api = spawnApp('api', { ...env.vars, PORT: String(await freePort()), AUTH_MODE: 'jwt', JWT_ISSUER: 'x' });
     expect(await api.exited).toBe(1);
     expect(api.output()).toMatch(/invalid configuration:[\s\S]*AUTH_MODE: jwt needs one of/);
-  });
+  }, 60_000);
 
   it('warns in trusted mode on a non-loopback address, and not on loopback or in jwt mode', async () => {
     const warning = /AUTH_MODE=trusted on a non-loopback address/;
@@ -92,5 +92,5 @@ describe('start-up', () => {
       }
       expect({ vars, warns: warning.test(api.output()) }).toEqual({ vars, warns });
     }
-  });
+  }, 120_000);
 });

@@ -114,7 +114,7 @@ it('random Authorization headers on every user route: 401 or 403 problem+json, n
     const [method, path, body] = routes[i]!;
     const res = await http.send(method, path, { body, headers: { ...json, authorization: header } });
     expectProblem(res, [401, 403]);
-  }), { numRuns: RUNS * 3 }));
+  }), { numRuns: RUNS * 3 }), 120_000);
 
 it('correctly signed tokens with random claims never act for the target user', () =>
   fc.assert(fc.asyncProperty(randomClaims, fc.integer({ min: 0, max: 6 }), async (random, i) => {
@@ -122,4 +122,4 @@ it('correctly signed tokens with random claims never act for the target user', (
     const token = sign({ alg: 'HS256' }, { ...claims('fuzz_other'), ...random });
     const res = await http.send(method, path, { body, headers: { ...json, authorization: `Bearer ${token}` } });
     expectProblem(res, [401, 403]);
-  }), { numRuns: RUNS * 2 }));
+  }), { numRuns: RUNS * 2 }), 120_000);
