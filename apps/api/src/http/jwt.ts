@@ -1,5 +1,6 @@
-import type { KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult,
+} from 'jose';
 import { DomainError } from '@coupon/domain';
 import type { Logger } from '@coupon/runtime';
 import type { ApiConfig } from '../config';
@@ -37,8 +38,8 @@ export type TokenVerifier = (token: string) => Promise<Caller>;
 
 /** Verifies user tokens with jose against the one configured key source (config.ts made sure there is one). */
 export function createTokenVerifier(config: ApiConfig, log: Logger): TokenVerifier {
-  const { key, algorithms, maxAgeMs } = keySource(config);
-  const options = {
+  const { verify, algorithms, maxAgeMs } = keySource(config);
+  const options: JWTVerifyOptions = {
     algorithms,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -54,7 +55,7 @@ export function createTokenVerifier(config: ApiConfig, log: Logger): TokenVerifi
     if (cached) return cached;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key as never, options));
+      ({ payload } = await verify(token, options));
     } catch (error) {
       if (!(error instanceof KeySourceFailed)) throw new TokenRejected(describe(error));
       if (Date.now() - lastWarning > 10_000) {
@@ -70,14 +71,22 @@ export function createTokenVerifier(config: ApiConfig, log: Logger): TokenVerifi
   };
 }
 
-function keySource(config: ApiConfig): { key: Uint8Array | KeyObject | JWTVerifyGetKey; algorithms: string[]; maxAgeMs: number } {
+interface KeySource {
+  verify(token: string, options: JWTVerifyOptions): Promise<JWTVerifyResult>;
+  algorithms: string[];
+  /** How long a token verified with it may be remembered at most. */
+  maxAgeMs: number;
+}
+
+function keySource(config: ApiConfig): KeySource {
   const chosen = parseAlgorithmList(config.JWT_ALGORITHMS);
   if (config.JWT_SECRET !== undefined) {
-    return { key: new TextEncoder().encode(config.JWT_SECRET), algorithms: chosen ?? [...HMAC_ALGORITHMS], maxAgeMs: Infinity };
+    const secret = new TextEncoder().encode(config.JWT_SECRET);
+    return { verify: (token, options) => jwtVerify(token, secret, options), algorithms: chosen ?? [...HMAC_ALGORITHMS], maxAgeMs: Infinity };
   }
   if (config.JWT_PUBLIC_KEY !== undefined) {
     const key = parsePublicKey(config.JWT_PUBLIC_KEY);
-    return { key, algorithms: chosen ?? algorithmsForPublicKey(key), maxAgeMs: Infinity };
+    return { verify: (token, options) => jwtVerify(token, key, options), algorithms: chosen ?? algorithmsForPublicKey(key), maxAgeMs: Infinity };
   }
   const remote = createRemoteJWKSet(new URL(config.JWT_JWKS_URL!), {
     cacheMaxAge: config.JWT_JWKS_CACHE_MS,
@@ -93,7 +102,7 @@ function keySource(config: ApiConfig): { key: Uint8Array | KeyObject | JWTVerify
     }
   };
   // a verified token must not outlive, in the cache, the JWKS its key came from
-  return { key, algorithms: chosen ?? [...ASYMMETRIC_ALGORITHMS], maxAgeMs: config.JWT_JWKS_CACHE_MS };
+  return { verify: (token, options) => jwtVerify(token, key, options), algorithms: chosen ?? [...ASYMMETRIC_ALGORITHMS], maxAgeMs: config.JWT_JWKS_CACHE_MS };
 }
 
 /** `scope` (RFC 8693/9068: space-separated) or `scp` (some providers: an array or a string). */
