@@ -34,12 +34,12 @@ async function main(): Promise<number> {
       const results: RunResults = {};
       if (config.warmupSeconds > 0) await phases.warmup(run);
       for (const phase of config.phases) {
-        if (phase === 'drain' && !stack.worker) {
-          log('drain skipped: it needs a stack of its own (BENCH_URL is set)');
+        if ((phase === 'drain' && !stack.worker) || (phase === 'peak-jwt' && !stack.jwt)) {
+          log(`${phase} skipped: it needs a stack of its own (BENCH_URL is set)`);
           continue;
         }
         log(`run ${i + 1}/${config.runs}: ${phase}`);
-        const result = await phases[phase satisfies Phase](run);
+        const result = await phases.runners[phase satisfies Phase](run, results);
         failed += result.checks.filter((c) => !c.ok).length;
         results[phase] = result;
         log(`${phase}: ${result.rate.toFixed(0)}/s, p50 ${result.p50 ?? '—'} ms, p99 ${result.p99 ?? '—'} ms, errors ${result.errors ?? '—'} ${JSON.stringify(result.extra)}`);

@@ -14,7 +14,7 @@ function int(name: string, full: number, smoke: number): number {
   return value;
 }
 
-export const PHASES = ['ceiling', 'peak', 'sustained', 'seed', 'drain'] as const;
+export const PHASES = ['ceiling', 'peak', 'peak-jwt', 'sustained', 'seed', 'drain'] as const;
 export type Phase = (typeof PHASES)[number];
 
 function phases(): Phase[] {
@@ -51,6 +51,11 @@ export const config = {
   connections: int('BENCH_CONNECTIONS', 100, 100),
   warmupSeconds: int('BENCH_WARMUP_SECONDS', 3, 2),
   peakSeconds: int('BENCH_PEAK_SECONDS', 15, 5),
+  /**
+   * peak-jwt: tokens signed before the load, per second of it, when no peak phase ran before
+   * to size the pool (else 1.5 × what peak accepted). Past the pool, tokens are signed live.
+   */
+  jwtTokensPerSecond: int('BENCH_JWT_TOKENS_PER_SECOND', 4000, 4000),
   sustainedRate: int('BENCH_SUSTAINED_RATE', 1500, 1500),
   sustainedSeconds: int('BENCH_SUSTAINED_SECONDS', 60, 10),
   /** Paced lanes (one connection each): more lanes tolerate slower answers at the same rate. */

@@ -36,6 +36,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** Each iteration lists the coupons, then issues (the seed's k6 scenario). */
   listFirst?: boolean;
+  /** The Authorization token of user i (AUTH_MODE=jwt): looked up, never signed, during the load. */
+  token?: (i: number) => string;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -45,7 +47,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     path: `/v1/coupons/${options.couponId}/issuances`,
     headers: { 'content-type': 'application/json' },
     setupRequest: (req) => {
-      req.body = `{"userId":"${options.userTag}-${next++}"}`;
+      const i = next++;
+      req.body = `{"userId":"${options.userTag}-${i}"}`;
+      if (options.token) req.headers = { ...req.headers, authorization: `Bearer ${options.token(i)}` };
       return req;
     },
   };

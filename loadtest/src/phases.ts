@@ -1,7 +1,7 @@
 // The five measurements. Each issue phase uses a coupon of its own and ends with the check.
 import { createCoupon, ensureOpenCoupons } from './admin';
 import { readLag, readPersisted, verify, waitPersisted, type Check } from './checks';
-import type { BenchConfig } from './config';
+import type { BenchConfig, Phase } from './config';
 import { runLoad, type LoadResult } from './load';
 import { postgresCpuSeconds, redisServerPid, sleep, treeCpuSeconds, treeRssMiB } from './processes';
 import type { Stack } from './stack';
@@ -30,12 +30,12 @@ const BIG_STOCK = 50_000_000;
 async function issuePhase(
   run: RunContext,
   name: string,
-  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'couponId' | 'userTag'>,
+  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'couponId' | 'userTag'> & { url?: string },
   measure?: (accepted: number) => Record<string, number>,
 ) {
   const { stack, config } = run;
   const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} ${name}`, 'limited', BIG_STOCK);
-  const result = await runLoad({ ...load, url: stack.apiUrl, couponId: coupon.id, userTag: `${run.tag}-${name}` });
+  const result = await runLoad({ url: stack.apiUrl, ...load, couponId: coupon.id, userTag: `${run.tag}-${name}` });
   const measured = measure?.(result.accepted) ?? {};
   const state = await waitPersisted(stack, coupon.id, config.settleTimeoutMs);
   const check = verify(name, coupon, result, state);
@@ -71,8 +71,8 @@ function cpuMeter(parties: Record<string, number | null>, withPostgres = false) 
 }
 
 /** The stack's processes whose CPU an issue load is measured on. */
-function stackParties({ config, stack }: RunContext) {
-  return { api: stack.apiPid(), worker: stack.workerPid(), redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
+function stackParties({ config, stack }: RunContext, api = stack.apiPid()) {
+  return { api, worker: stack.workerPid(), redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
 }
 
 export async function ceiling(run: RunContext): Promise<PhaseResult> {
@@ -87,6 +87,36 @@ export async function peak(run: RunContext): Promise<PhaseResult> {
   const cpu = cpuMeter(stackParties(run), true);
   const { result: r, check, measured } = await issuePhase(run, 'peak', { connections: config.connections, seconds: config.peakSeconds }, cpu);
   return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: measured, checks: [check] };
+}
+
+/**
+ * peak against the API in AUTH_MODE=jwt: the same load, each request with its user's token.
+ * The tokens are signed before the load (not measured): 1.5 × what peak accepted when it ran
+ * in this pass, else BENCH_JWT_TOKENS_PER_SECOND per second; any further ones are signed live.
+ */
+export async function peakJwt(run: RunContext, trustedPeak?: PhaseResult): Promise<PhaseResult> {
+  const { config, stack } = run;
+  const jwt = stack.jwt!;
+  const perSecondWanted = trustedPeak ? Math.ceil(trustedPeak.rate * 1.5) : config.jwtTokensPerSecond;
+  const presign = (name: string, seconds: number) => {
+    const tag = `${run.tag}-${name}`;
+    const pool = jwt.signer.tokens(tag, perSecondWanted * seconds);
+    let live = 0;
+    const token = (i: number) => pool[i] ?? (live++, jwt.signer.token(`${tag}-${i}`));
+    return { token, live: () => live };
+  };
+  const warm = presign('peak-jwt-warmup', config.warmupSeconds);
+  await issuePhase(run, 'peak-jwt-warmup', { url: jwt.url, connections: config.connections, seconds: config.warmupSeconds, token: warm.token });
+  const started = Date.now();
+  const tokens = presign('peak-jwt', config.peakSeconds);
+  run.log(`peak-jwt: ${perSecondWanted * config.peakSeconds} tokens signed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const cpu = cpuMeter(stackParties(run, jwt.pid()));
+  const load = { url: jwt.url, connections: config.connections, seconds: config.peakSeconds, token: tokens.token };
+  const { result: r, check, measured } = await issuePhase(run, 'peak-jwt', load, cpu);
+  return {
+    rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors,
+    extra: { ...measured, tokensSignedLive: tokens.live() }, checks: [check],
+  };
 }
 
 export async function sustained(run: RunContext): Promise<PhaseResult> {
@@ -158,3 +188,8 @@ export async function drain(run: RunContext): Promise<PhaseResult> {
 function pidRss(pid: number | null): number {
   return pid === null ? NaN : treeRssMiB(pid);
 }
+
+/** Every phase by its BENCH_PHASES name; peak-jwt sizes its token pool from this pass's peak. */
+export const runners: Record<Phase, (run: RunContext, done: Partial<Record<Phase, PhaseResult>>) => Promise<PhaseResult>> = {
+  ceiling, peak, 'peak-jwt': (run, done) => peakJwt(run, done.peak), sustained, seed, drain,
+};

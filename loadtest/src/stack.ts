@@ -8,11 +8,14 @@ import { Redis } from 'ioredis';
 import { deleteKeysMatching } from '@coupon/runtime';
 import pg from 'pg';
 import type { BenchConfig } from './config';
+import { JWT_AUDIENCE, JWT_ISSUER, createSigner, type BenchSigner } from './jwt';
 import { freePort, spawnNode, waitForHttp, type Child } from './processes';
 
 export interface Stack {
   apiUrl: string;
   ceilingUrl: string;
+  /** A second API on the same database, Redis and worker, in AUTH_MODE=jwt (for peak-jwt only). */
+  jwt: { url: string; signer: BenchSigner; pid(): number | null } | null;
   db: pg.Pool;
   redis: Redis;
   keyPrefix: string;
@@ -56,6 +59,7 @@ async function useRunningStack(config: BenchConfig, ceiling: { child: Child; url
   return {
     apiUrl: config.benchUrl!.replace(/\/$/, ''),
     ceilingUrl: ceiling.url,
+    jwt: null,
     db,
     redis,
     keyPrefix: config.redisKeyPrefix,
@@ -100,7 +104,10 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   let api: Child | null = null;
+  let jwtApi: Child | null = null;
   let worker: Child | null = null;
+  const signer = config.phases.includes('peak-jwt') ? createSigner() : null;
+  const jwtPort = await freePort();
 
   const startWorker = async () => {
     const port = await freePort();
@@ -108,7 +115,7 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, worker);
   };
   const close = async () => {
-    await Promise.allSettled([ceiling.child.stop(), api?.stop(), (worker as Child | null)?.stop()]);
+    await Promise.allSettled([ceiling.child.stop(), api?.stop(), (jwtApi as Child | null)?.stop(), (worker as Child | null)?.stop()]);
     await db.end().catch(() => {});
     await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
     redis.disconnect();
@@ -121,6 +128,12 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
   try {
     api = spawnNode('apps/api/src/main.ts', { ...common, PORT: String(apiPort), API_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, `${name}-api.log`), profile, config.appRoot);
     await waitForHttp(`${apiUrl}/readyz`, api);
+    if (signer) {
+      // the same API but for the user tokens it verifies; migrations are done by now
+      const auth = { AUTH_MODE: 'jwt', JWT_PUBLIC_KEY: signer.publicPem, JWT_ISSUER, JWT_AUDIENCE, MIGRATE_ON_START: 'false' };
+      jwtApi = spawnNode('apps/api/src/main.ts', { ...common, ...auth, PORT: String(jwtPort), API_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, `${name}-api-jwt.log`), profile, config.appRoot);
+      await waitForHttp(`http://127.0.0.1:${jwtPort}/readyz`, jwtApi);
+    }
     await startWorker();
   } catch (error) {
     await close();
@@ -129,6 +142,7 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
   return {
     apiUrl,
     ceilingUrl: ceiling.url,
+    jwt: signer && { url: `http://127.0.0.1:${jwtPort}`, signer, pid: () => (jwtApi as Child | null)?.pid ?? null },
     db,
     redis,
     keyPrefix,

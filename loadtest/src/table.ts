@@ -21,6 +21,7 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   const each = (phase: Phase) => (runs.length > 1 ? ` (runs: ${of(phase).map((r) => num(r.rate)).join(' / ')})` : '');
   const extra = (phase: Phase, key: string) => med(phase, (r) => r.extra[key]);
   const ratio = (phase: Phase) => num(median(runs.map((r) => (r[phase] && r.ceiling ? r[phase].rate / r.ceiling.rate : NaN))), 2);
+  const jwtRatios = runs.map((r) => (r.peak && r['peak-jwt'] ? r['peak-jwt'].rate / r.peak.rate : NaN));
 
   // the service's CPU per accepted issuance (all four server parties) over the bare
   // server's CPU per request, each run against its own ceiling
@@ -47,6 +48,12 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   };
   add('ceiling', `${config.connections} conn, ${config.peakSeconds} s, bare express 202`, `${num(med('ceiling', (r) => r.rate))} req/s`, `${config.apiProcesses} processes (node:cluster); ${cpu('ceiling')}`);
   add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${ratio('peak')} × ceiling; ${cpu('peak')}`);
+  add(
+    'peak-jwt',
+    `${config.connections} conn, ${config.peakSeconds} s, issue with a user JWT each (RS256, pre-signed)`,
+    `${num(med('peak-jwt', (r) => r.rate))} accepted/s`,
+    `${num(median(jwtRatios), 2)} × peak; AUTH_MODE=jwt, JWT_PUBLIC_KEY; ${cpu('peak-jwt')}; tokens signed during the load ${num(extra('peak-jwt', 'tokensSignedLive'))}`,
+  );
   add(
     'sustained',
     `${num(config.sustainedRate)} req/s fixed, ${config.sustainedSeconds} s`,

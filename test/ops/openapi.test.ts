@@ -185,6 +185,38 @@ describe('GET /openapi.json', () => {
     expect(issuance.properties.failureReason.enum).toEqual(['sold_out', 'already_holds_coupon', null]);
     expect(document.paths['/metrics'].get.responses['200'].content).toHaveProperty(['text/plain']);
   });
+
+  // API.md "AUTH_MODE": every user route may take a user JWT (optional: trusted mode needs none)
+  const userRoutes = [
+    'POST /v1/coupons/{couponId}/issuances', 'GET /v1/issuances/{issuanceId}', 'GET /v1/coupons/{couponId}/issuances/{userId}',
+    'GET /v1/users/{userId}/coupons', 'POST /v1/users/{userId}/coupons/{userCouponId}/use',
+    'POST /v1/users/{userId}/coupons/{userCouponId}/cancel-use', 'DELETE /v1/users/{userId}/coupons/{userCouponId}',
+  ];
+
+  it.each(userRoutes)('%s declares the optional user JWT, its 401 and 403, and the 429 of the limits', async (route) => {
+    const document = await fetchDocument();
+    expect(document.components.securitySchemes.userJwt).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    const [method, path] = route.split(' ') as [string, string];
+    const operation = document.paths[path][method.toLowerCase()];
+    expect(operation.security).toEqual([{}, { userJwt: [] }]);
+    for (const [status, code] of [['401', 'unauthorized'], ['403', 'forbidden'], ['429', 'rate_limited']] as const) {
+      expect({ status, codes: Object.keys(operation.responses[status]?.content['application/problem+json'].examples ?? {}) })
+        .toEqual({ status, codes: expect.arrayContaining([code]) });
+    }
+    expect(operation.responses['429'].headers).toHaveProperty('Retry-After');
+  });
+
+  it('keeps the admin bearer on admin routes and no security on the rest', async () => {
+    const document = await fetchDocument();
+    for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        if (userRoutes.includes(route)) continue;
+        const security = JSON.stringify(operation.security ?? null);
+        expect({ route, ok: security === 'null' || security.includes('admin') }).toEqual({ route, ok: true });
+      }
+    }
+  });
 });
 
 describe('the express app and the document', () => {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@coupon/runtime';
+import { trustProxySetting } from './config';
 import type { ApiContext } from './context';
 import { couponRoutes } from './coupons/coupon.routes';
 import { issuanceRoutes } from './issuance/issuance.routes';
@@ -54,9 +55,13 @@ export function createApp(ctx: ApiContext, readiness: Readiness = { accepting: t
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // req.ip (the per-address limit's key) believes X-Forwarded-For only from these proxies
+  app.set('trust proxy', trustProxySetting(ctx.config.TRUST_PROXY));
 
   app.use(requestLogging(ctx.log));
   app.use(httpMetrics(ctx.metrics));
+  // before the body is read: a refused request costs no parsing
+  if (ctx.limits.perAddress) app.use(ctx.limits.perAddress);
   app.use(jsonBody());
 
   // the hot route first: every router before it costs each issue request a walk of its routes

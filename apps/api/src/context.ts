@@ -11,6 +11,8 @@ import type { ApiConfig } from './config';
 import { createCouponList, type CouponList } from './coupons/coupon-list';
 import { createIssuanceGroups, type IssuanceGroups } from './issuance/issuance-groups';
 import { SettlementWaiters } from './issuance/settlement-waiters';
+import { createRateLimits, type RateLimits } from './http/rate-limit';
+import { createUserAuth, type UserAuth } from './http/user-auth';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
@@ -31,6 +33,11 @@ export interface ApiContext {
   couponList: CouponList;
   log: Logger;
   metrics: ApiMetrics;
+  /** Who may act for a user (AUTH_MODE), applied per route. */
+  auth: UserAuth;
+  limits: RateLimits;
+  /** The limiters' connection: `redis` itself unless RATE_LIMIT_REDIS_URL names another server. */
+  rateLimitRedis: Redis;
 }
 
 export function createApiContext(config: ApiConfig): ApiContext {
@@ -45,6 +52,11 @@ export function createApiContext(config: ApiConfig): ApiContext {
   // connected on the first long poll; channels carry no client-side key prefix
   const subscriber = connectRedis(redisTarget(config), { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
   subscriber.on('error', (err) => log.warn({ err: err.message }, 'settlement subscriber connection error'));
+  const metrics = createApiMetrics();
+  // its own server only when named: a limiter check waits at most 500 ms for it, then falls back
+  const rateLimitRedis = config.RATE_LIMIT_REDIS_URL
+    ? createRedis(config.RATE_LIMIT_REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, commandTimeout: 500 })
+    : redis;
   return {
     config,
     db,
@@ -58,7 +70,10 @@ export function createApiContext(config: ApiConfig): ApiContext {
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
     couponList: createCouponList(db, issuance),
     log,
-    metrics: createApiMetrics(),
+    metrics,
+    auth: createUserAuth(config, log),
+    limits: createRateLimits({ config, redis: rateLimitRedis, log, metrics }),
+    rateLimitRedis,
   };
 }
 
@@ -70,6 +85,7 @@ export async function closeApiContext(ctx: ApiContext): Promise<void> {
   ctx.waiters.wakeEveryone();
   ctx.queueConnection.disconnect();
   ctx.subscriber.disconnect();
+  if (ctx.rateLimitRedis !== ctx.redis) ctx.rateLimitRedis.disconnect();
   ctx.redis.disconnect();
   await ctx.db.destroy();
 }

@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { DEFAULT_ADMIN_TOKEN, type ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
 import { answerClientError } from './http/client-error';
+import { warnIfExposed } from './http/user-auth';
 
 /** The HTTP server around the app; tests pass shorter timeouts. */
 export function createApiServer(app: RequestListener, options: ServerOptions = {}): Server {
@@ -25,6 +26,7 @@ export async function serve(config: ApiConfig): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   ctx.log.info({ port: config.PORT }, 'api listening'); // pino adds the pid
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');
+  warnIfExposed(config, ctx.log);
 
   let stopping = false;
   // Once stopping, a keep-alive client must not go on sending on its open connection (it

@@ -3,6 +3,7 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -21,6 +22,7 @@ export type ErrorCode =
   | 'already_used'
   | 'not_used'
   | 'user_coupon_expired'
+  | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error';
 

@@ -34,12 +34,18 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** Parses the environment once, reporting every problem at once rather than the first. */
+/**
+ * Parses the environment once, reporting every problem at once rather than the first.
+ * `check` adds the rules that span several variables; it runs even when some field failed
+ * (so its problems are listed too), and then sees that field's raw value.
+ */
 export function parseEnv<S extends z.ZodRawShape>(
   shape: S,
   env: NodeJS.ProcessEnv,
+  check?: (config: z.infer<z.ZodObject<S>>, ctx: z.RefinementCtx) => void,
 ): z.infer<z.ZodObject<S>> {
-  const result = z.object(shape).safeParse(env);
+  const schema = z.object(shape);
+  const result = (check ? schema.superRefine(check, { when: () => true }) : schema).safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new Error(`invalid configuration:\n${lines.join('\n')}`);

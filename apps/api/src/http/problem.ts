@@ -4,7 +4,8 @@ import { DomainError, type ErrorCode } from '@coupon/domain';
 // One table from error code to HTTP status and title: the only place they are paired.
 export const problemCodes: Record<ErrorCode, { status: number; title: string }> = {
   validation_failed: { status: 400, title: 'The request is not valid' },
-  unauthorized: { status: 401, title: 'Missing or wrong admin token' },
+  unauthorized: { status: 401, title: 'Missing or invalid credentials' },
+  forbidden: { status: 403, title: 'The credentials do not allow acting for this user' },
   not_found: { status: 404, title: 'No such route' },
   payload_too_large: { status: 413, title: 'The body is larger than 64 KiB' },
   unsupported_media_type: { status: 415, title: 'The body is not JSON' },
@@ -23,6 +24,7 @@ export const problemCodes: Record<ErrorCode, { status: number; title: string }> 
   already_used: { status: 409, title: 'The user coupon is already used' },
   not_used: { status: 409, title: 'The user coupon is not used' },
   user_coupon_expired: { status: 410, title: 'The user coupon has expired' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   service_unavailable: { status: 503, title: 'A backing service is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 };

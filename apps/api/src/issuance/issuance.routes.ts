@@ -8,24 +8,30 @@ import { awaitSettlement, findIssuance, findIssuanceOfUser, requestIssuance } fr
 export function issuanceRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  router.post('/v1/coupons/:couponId/issuances', async (req, res) => {
+  const { auth, limits } = ctx;
+
+  router.post('/v1/coupons/:couponId/issuances', ...auth.token, async (req, res) => {
     const couponId = parse(idParam, req.params.couponId, 'couponId');
     const { userId } = parse(issueBody, req.body, 'body');
+    auth.authorize(req, userId);
+    if (limits.issue) await limits.issue(req, res, userId);
     const issuance = await requestIssuance(ctx, couponId, userId, String(req.id));
     res.status(202).location(`/v1/issuances/${issuance.issuanceId}`).json(issuance);
   });
 
-  // Any form of id is looked up: an id this service never issued is simply not found.
-  router.get('/v1/issuances/:issuanceId', async (req, res) => {
+  // Any form of id is looked up: an id this service never issued is simply not found (to a
+  // user token: forbidden, like another user's, so that a 403 never tells that one exists).
+  // Ownership is checked before any wait, so waiting cannot tell either.
+  router.get('/v1/issuances/:issuanceId', ...auth.token, async (req, res) => {
     const wait = parse(waitQuery, req.query.wait, 'wait');
-    let issuance = await findIssuance(ctx, req.params.issuanceId);
+    let issuance = await auth.readOwn(req, 'issuance_not_found', () => findIssuance(ctx, String(req.params.issuanceId)));
     if (wait && issuance.status === 'pending') {
       issuance = await awaitSettlement(ctx, issuance, wait * 1000, (cancel) => res.once('close', cancel));
     }
     if (!res.destroyed) res.json(issuance);
   });
 
-  router.get('/v1/coupons/:couponId/issuances/:userId', async (req, res) => {
+  router.get('/v1/coupons/:couponId/issuances/:userId', ...auth.pathUser, async (req, res) => {
     const couponId = parse(idParam, req.params.couponId, 'couponId');
     const userId = parse(opaqueId, req.params.userId, 'userId');
     res.json(await findIssuanceOfUser(ctx, couponId, userId));

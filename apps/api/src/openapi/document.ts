@@ -22,6 +22,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description:
         'Coupon administration, asynchronous issuance and user coupons over HTTP/JSON. Errors are RFC 9457 '
         + '`application/problem+json` bodies with a stable `code`. Admin routes need `Authorization: Bearer <ADMIN_TOKEN>`. '
+        + 'User routes act for the `userId` they name: with `AUTH_MODE=trusted` (the default) as given, with `AUTH_MODE=jwt` '
+        + 'only with a user JWT for that user (or a backend token with the `coupons:act-as-user` scope). Each client address '
+        + 'may be limited to `RATE_LIMIT_IP` requests per second (429 `rate_limited`). '
         + 'Timestamps in responses are ISO 8601 UTC with milliseconds; request timestamps without an offset are read in '
         + '`APP_TIMEZONE`, and must lie in the years 1970–9999 once converted to UTC. Text fields refuse NUL and unpaired '
         + 'surrogates (400), so that every value returned can be sent back. Bodies are JSON (anything else is 415 '

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { opaqueId } from '../http/schemas';
 import { issuanceResponse, issueBody } from '../issuance/issuance.schemas';
 import { couponIdParams } from './coupons';
-import { SERVER_ERRORS, alreadyIssuedProblem, problem, problemResponses } from './problems';
-import { TAGS } from './registry';
+import { SERVER_ERRORS, USER_ERRORS, alreadyIssuedProblem, problem, problemResponses } from './problems';
+import { TAGS, userAuth } from './registry';
 
 const { shape } = issuanceResponse;
 
@@ -61,10 +61,14 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/v1/coupons/{couponId}/issuances',
     tags: [TAGS.issuance],
+    security: userAuth,
     summary: 'Issue a coupon to a user',
     description:
       'Reserves stock and enqueues the write; the 202 is a promise that exactly one user coupon will exist. Poll the '
-      + '`Location` for the outcome. Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever.',
+      + '`Location` for the outcome. Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever. '
+      + 'Each user may send `RATE_LIMIT_USER_ISSUE` issue requests per second (default 5, all API processes together); '
+      + 'past that 429 `rate_limited` with `Retry-After`, and nothing is reserved. In `AUTH_MODE=jwt` the token must be '
+      + "the body's `userId`'s (or a backend's).",
     request: {
       params: couponIdParams,
       body: { required: true, content: { 'application/json': { schema: issueBody, example: { userId: 'user_1234' } } } },
@@ -78,7 +82,7 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
       ...problemResponses(
         [
           'validation_failed', 'payload_too_large', 'unsupported_media_type', 'coupon_not_found', 'already_issued', 'sold_out',
-          'issuance_not_started', 'issuance_ended', ...SERVER_ERRORS,
+          'issuance_not_started', 'issuance_ended', ...USER_ERRORS, ...SERVER_ERRORS,
         ],
         {
           already_issued: { schema: alreadyIssuedProblem },
@@ -97,7 +101,12 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/v1/issuances/{issuanceId}',
     tags: [TAGS.issuance],
+    security: userAuth,
     summary: 'Read an issuance',
+    description:
+      'In `AUTH_MODE=jwt` with a user token, an issuance of another user and an id that does not exist both answer 403 '
+      + '`forbidden`, so that the answer never tells whether someone else\'s issuance exists; a backend token (and '
+      + '`AUTH_MODE=trusted`) gets 404 `issuance_not_found` for an unknown id.',
     request: {
       params: z.object({
         issuanceId: z.string().openapi({
@@ -108,7 +117,7 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: { description: 'The issuance', content: { 'application/json': { schema: issuance, examples: issuanceExamples } } },
-      ...problemResponses(['issuance_not_found', ...SERVER_ERRORS]),
+      ...problemResponses(['issuance_not_found', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 
@@ -116,6 +125,7 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/v1/coupons/{couponId}/issuances/{userId}',
     tags: [TAGS.issuance],
+    security: userAuth,
     summary: "Read a user's issuance of a coupon",
     description: 'The same issuance, found by its natural key (coupon, user).',
     request: {
@@ -123,7 +133,7 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: { description: 'The issuance', content: { 'application/json': { schema: issuance, examples: issuanceExamples } } },
-      ...problemResponses(['validation_failed', 'issuance_not_found', ...SERVER_ERRORS]),
+      ...problemResponses(['validation_failed', 'issuance_not_found', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 }

@@ -104,7 +104,7 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
     security: [{ [ADMIN_BASIC]: [] }, { [ADMIN_BEARER]: [] }],
     responses: {
       200: html('The dashboard'),
-      ...problemResponses(['unauthorized']),
+      ...problemResponses(['unauthorized', 'rate_limited']),
     },
   });
 }

@@ -51,6 +51,7 @@ const SAMPLES: Record<ErrorCode, { detail: string; extra?: Record<string, unknow
     extra: { errors: [{ path: 'discountAmount', message: 'Too small: expected number to be >=1' }] },
   },
   unauthorized: { detail: 'this route needs the admin token' },
+  forbidden: { detail: 'the token may only act for its own user' },
   not_found: { detail: 'GET /v1/nothing is not a route of this API' },
   payload_too_large: { detail: 'request bodies are limited to 64 KiB' },
   unsupported_media_type: { detail: 'bodies are JSON: send Content-Type: application/json, not text/plain' },
@@ -69,6 +70,7 @@ const SAMPLES: Record<ErrorCode, { detail: string; extra?: Record<string, unknow
   already_used: { detail: 'the user coupon has already been used' },
   not_used: { detail: 'the user coupon has not been used' },
   user_coupon_expired: { detail: 'the user coupon has expired' },
+  rate_limited: { detail: 'more than 5 issue requests per second for this user; retry after the Retry-After seconds' },
   service_unavailable: { detail: 'PostgreSQL or Redis is unavailable; retry shortly' },
   internal_error: {
     detail: 'unexpected error; quote the request id when reporting it',
@@ -83,7 +85,13 @@ const SCHEMAS: Partial<Record<ErrorCode, z.ZodType>> = {
 };
 
 const HEADERS: Partial<Record<number, ResponseConfig['headers']>> = {
-  401: { 'WWW-Authenticate': { description: 'the scheme to authenticate with', schema: { type: 'string' } } },
+  401: {
+    'WWW-Authenticate': {
+      description: '`Bearer`; `Bearer error="invalid_token"` when a user token was given but does not verify (RFC 6750)',
+      schema: { type: 'string' },
+    },
+  },
+  429: { 'Retry-After': { description: 'seconds until the limit allows another request (≥ 1)', schema: { type: 'integer' } } },
   503: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
 };
 
@@ -146,7 +154,12 @@ export function problemResponses(
   return responses;
 }
 
-/** Every /v1 route may meet an unexpected error or a backing service that does not answer. */
-export const SERVER_ERRORS = ['internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
+/**
+ * Every /v1 route may meet an unexpected error, a backing service that does not answer, or
+ * the per-address rate limit (RATE_LIMIT_IP).
+ */
+export const SERVER_ERRORS = ['rate_limited', 'internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
+/** The user routes in `AUTH_MODE=jwt`: no or an invalid token (401), a token for another user (403). */
+export const USER_ERRORS = ['unauthorized', 'forbidden'] as const satisfies readonly ErrorCode[];
 /** Routes that read a JSON body. */
 export const BODY_ERRORS = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ErrorCode[];

@@ -6,8 +6,8 @@ import {
   useUserCouponBody, userCouponPageResponse, userCouponResponse,
 } from '../user-coupons/user-coupon.schemas';
 import { couponExample } from './coupons';
-import { BODY_ERRORS, SERVER_ERRORS, problemResponses } from './problems';
-import { TAGS } from './registry';
+import { BODY_ERRORS, SERVER_ERRORS, USER_ERRORS, problemResponses } from './problems';
+import { TAGS, userAuth } from './registry';
 
 const userParams = z.object({ userId: opaqueId.openapi({ example: 'user_1234' }) });
 const userCouponParams = userParams.extend({
@@ -54,6 +54,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/v1/users/{userId}/coupons',
     tags: [TAGS.userCoupons],
+    security: userAuth,
     summary: "A user's coupons",
     description:
       'Not deleted, not expired, newest id first, ids below `cursor`. `nextCursor` is the cursor of the next page, '
@@ -61,7 +62,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     request: { params: userParams, query: listQuery },
     responses: {
       200: { description: 'One page', content: json(page, { items: [userCouponExample], nextCursor: 287290 }) },
-      ...problemResponses(['validation_failed', ...SERVER_ERRORS]),
+      ...problemResponses(['validation_failed', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 
@@ -69,6 +70,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/v1/users/{userId}/coupons/{userCouponId}/use',
     tags: [TAGS.userCoupons],
+    security: userAuth,
     summary: 'Use a user coupon on a product',
     description: 'Of concurrent calls on one user coupon exactly one succeeds.',
     request: {
@@ -78,7 +80,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'The used user coupon', content: json(UserCoupon, usedExample) },
       ...problemResponses([
-        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'already_used', 'user_coupon_expired', ...SERVER_ERRORS,
+        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'already_used', 'user_coupon_expired', ...USER_ERRORS, ...SERVER_ERRORS,
       ]),
     },
   });
@@ -87,6 +89,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/v1/users/{userId}/coupons/{userCouponId}/cancel-use',
     tags: [TAGS.userCoupons],
+    security: userAuth,
     summary: 'Cancel the use of a user coupon',
     request: {
       params: userCouponParams,
@@ -95,7 +98,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'The user coupon, `productId` and `usedDate` null again', content: json(UserCoupon, userCouponExample) },
       ...problemResponses([
-        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'not_used', 'user_coupon_expired', ...SERVER_ERRORS,
+        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'not_used', 'user_coupon_expired', ...USER_ERRORS, ...SERVER_ERRORS,
       ]),
     },
   });
@@ -104,6 +107,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     method: 'delete',
     path: '/v1/users/{userId}/coupons/{userCouponId}',
     tags: [TAGS.userCoupons],
+    security: userAuth,
     summary: 'Delete a user coupon',
     description: 'A soft delete. It does not let the user be issued the same coupon again.',
     request: { params: userCouponParams, query: deleteUserCouponQuery },
@@ -112,7 +116,7 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
         description: 'The user coupon with `deletedAt` set',
         content: json(UserCoupon, { ...userCouponExample, deletedAt: '2026-05-03T00:00:00.000Z' }),
       },
-      ...problemResponses(['validation_failed', 'user_coupon_not_found', 'coupon_mismatch', ...SERVER_ERRORS]),
+      ...problemResponses(['validation_failed', 'user_coupon_not_found', 'coupon_mismatch', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 }

@@ -10,6 +10,8 @@ export interface ApiMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   issuanceOutcomes: Counter<'outcome'>;
   persistLag: Gauge;
+  rateLimited: Counter<'route' | 'limit'>;
+  rateLimiterErrors: Counter<'limit'>;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -36,6 +38,18 @@ export function createApiMetrics(): ApiMetrics {
       name: 'coupon_persist_lag_oldest_seconds',
       help: 'Age of the oldest accepted issuance still waiting for the worker (0 when none)',
       aggregator: 'max',
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'coupon_rate_limited_total',
+      help: 'Requests refused with 429 by route template and limit (user: issue requests per user, address: per client address)',
+      labelNames: ['route', 'limit'],
+      registers: [registry],
+    }),
+    rateLimiterErrors: new Counter({
+      name: 'coupon_rate_limiter_errors_total',
+      help: "Limiter checks whose Redis failed; each one fell back to this process's in-memory limit",
+      labelNames: ['limit'],
       registers: [registry],
     }),
   };
