@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'already_used'
   | 'not_used'
   | 'user_coupon_expired'
+  | 'precondition_failed'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_use'
   | 'service_unavailable'
   | 'internal_error';
 

@@ -66,6 +66,9 @@ const SAMPLES: Record<ErrorCode, { detail: string; extra?: Record<string, unknow
   already_used: { detail: 'the user coupon has already been used' },
   not_used: { detail: 'the user coupon has not been used' },
   user_coupon_expired: { detail: 'the user coupon has expired' },
+  precondition_failed: { detail: 'coupon 4 is at version "7", not "6" (If-Match)' },
+  idempotency_key_reused: { detail: 'this Idempotency-Key was first used with another body; use a new key for a new request' },
+  idempotency_key_in_use: { detail: 'the first request with this Idempotency-Key is still being processed; retry shortly' },
   service_unavailable: { detail: 'PostgreSQL or Redis is unavailable; retry shortly' },
   internal_error: {
     detail: 'unexpected error; quote the request id when reporting it',
