@@ -7,6 +7,7 @@ import {
 } from '@coupon/issuance';
 import { createLogger, createRedis, redisTarget, type Logger } from '@coupon/runtime';
 import type { ApiConfig } from './config';
+import { defineIdempotencyCommands } from './idempotency/idempotency.store';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
@@ -23,7 +24,9 @@ export interface ApiContext {
 }
 
 export function createApiContext(config: ApiConfig): ApiContext {
-  const redis = defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX }));
+  const redis = defineIdempotencyCommands(
+    defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX })),
+  );
   const queueConnection = createQueueConnection(redisTarget(config));
   return {
     config,

@@ -5,6 +5,7 @@ import { requireAdmin } from '../http/auth';
 import { etagOf, parseIfMatch } from '../http/conditional';
 import { idParam } from '../http/schemas';
 import { parse } from '../http/validate';
+import { adminCaller, idempotent } from '../idempotency/idempotency.middleware';
 import { couponExists, findCouponById, listCouponHistory, listOpenCoupons } from './coupon.repository';
 import { createCouponBody, updateCouponBody } from './coupon.schemas';
 import { createCoupon, deleteCouponById, updateCouponById } from './coupon.service';
@@ -15,9 +16,10 @@ const ifMatchOf = (req: Request) => parseIfMatch(req.headers['if-match']);
 export function couponRoutes(ctx: ApiContext): Router {
   const router = Router();
   const admin = requireAdmin(ctx.config.ADMIN_TOKEN);
+  const once = idempotent(ctx, adminCaller);
   const couponId = (params: unknown) => parse(idParam, (params as { couponId: string }).couponId, 'couponId');
 
-  router.post('/v1/coupons', admin, async (req, res) => {
+  router.post('/v1/coupons', admin, once, async (req, res) => {
     const row = await createCoupon(ctx, parse(createCouponBody, req.body, 'body'));
     const [coupon] = await toCouponResponses(ctx.redis, [row]);
     res.status(201).location(`/v1/coupons/${row.id}`).setHeader('ETag', etagOf(row.version)).json(coupon);
@@ -35,14 +37,14 @@ export function couponRoutes(ctx: ApiContext): Router {
     res.setHeader('ETag', etagOf(row.version)).json(coupon);
   });
 
-  router.patch('/v1/coupons/:couponId', admin, async (req, res) => {
+  router.patch('/v1/coupons/:couponId', admin, once, async (req, res) => {
     const id = couponId(req.params);
     const row = await updateCouponById(ctx, id, parse(updateCouponBody, req.body, 'body'), ifMatchOf(req));
     const [coupon] = await toCouponResponses(ctx.redis, [row]);
     res.setHeader('ETag', etagOf(row.version)).json(coupon);
   });
 
-  router.delete('/v1/coupons/:couponId', admin, async (req, res) => {
+  router.delete('/v1/coupons/:couponId', admin, once, async (req, res) => {
     const row = await deleteCouponById(ctx, couponId(req.params), ifMatchOf(req));
     const [coupon] = await toCouponResponses(ctx.redis, [row]);
     res.setHeader('ETag', etagOf(row.version)).json(coupon);
