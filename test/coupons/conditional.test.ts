@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { couponKeys } from '@coupon/issuance';
+import { parseIfMatch } from '../../apps/api/src/http/conditional';
 import { couponBody, hoursFromNow } from '../support/builders';
 import { useTestStack } from '../support/stack';
 
@@ -143,5 +145,30 @@ describe('a PATCH that changes nothing', () => {
     expect((await patch(id, {}, '"1"')).status).toBe(412);
     expect((await patch(id, { type: 'unlimited' })).body.code).toBe('coupon_type_immutable');
     expect((await patch(id, {}, '"2"').expect(200)).headers.etag).toBe('"2"');
+  });
+});
+
+describe('random If-Match and Idempotency-Key values', () => {
+  // header values a client can send: tab, space to ~, and Latin-1
+  const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 300 });
+
+  it('If-Match: 200 when it names the current version or is *, else 412; nothing else, never a change on 412', async () => {
+    const id = (await create()).body.id as number;
+    await fc.assert(fc.asyncProperty(fc.oneof(headerValue, fc.constantFrom('"1"', ' "1" ', 'W/"1"', '*', '"1",', ',"1"', '"2", "1"')), async (header) => {
+      const res = await patch(id, { count: 0 }, header);
+      const parsed = parseIfMatch(header);
+      const matches = parsed?.kind === 'any' || (parsed?.kind === 'tags' && parsed.tags.some((t) => !t.weak && t.opaque === '1'));
+      expect({ header, status: res.status }).toEqual({ header, status: matches ? 200 : 412 });
+    }), { numRuns: 150 });
+    expect(await stored(id)).toMatchObject({ version: 1, history: ['created'] });
+  });
+
+  it('Idempotency-Key: processed or replayed when it is 1-255 visible ASCII characters, else 400', async () => {
+    const id = (await create()).body.id as number;
+    await fc.assert(fc.asyncProperty(headerValue, async (key) => {
+      const res = await stack.api.http.patch(`/v1/coupons/${id}`).set(stack.api.admin).set('Idempotency-Key', key).send({ name: 'Fuzzed' });
+      const valid = /^[\x21-\x7e]{1,255}$/.test(key.trim());
+      expect({ key, status: res.status }).toEqual({ key, status: valid ? 200 : 400 });
+    }), { numRuns: 150 });
   });
 });

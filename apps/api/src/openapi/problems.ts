@@ -87,6 +87,11 @@ const HEADERS: Partial<Record<number, ResponseConfig['headers']>> = {
   503: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
 };
 
+// codes whose response carries a header the rest of their status does not
+const CODE_HEADERS: Partial<Record<ErrorCode, ResponseConfig['headers']>> = {
+  idempotency_key_in_use: { 'Retry-After': { description: 'seconds to wait before retrying (409 `idempotency_key_in_use`)', schema: { type: 'integer' } } },
+};
+
 /** A route's own variant of one code's body, e.g. readiness details on a 503. */
 export interface ProblemOverride {
   schema: z.ZodType;
@@ -129,7 +134,7 @@ export function problemResponses(
     ];
     responses[status] = {
       description: group.map((code) => `\`${code}\`: ${problemCodes[code].title}`).join('; '),
-      headers: HEADERS[status],
+      headers: headersOf(status, group),
       content: {
         'application/problem+json': {
           schema: schemas.length === 1 ? schemas[0]! : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]]),
@@ -143,7 +148,14 @@ export function problemResponses(
   return responses;
 }
 
+function headersOf(status: number, codes: ErrorCode[]): ResponseConfig['headers'] {
+  const merged = Object.assign({}, HEADERS[status], ...codes.map((code) => CODE_HEADERS[code] ?? {}));
+  return Object.keys(merged).length ? merged : undefined;
+}
+
 /** Every /v1 route may meet an unexpected error or a backing service that does not answer. */
 export const SERVER_ERRORS = ['internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
+/** Routes that take an Idempotency-Key. */
+export const IDEMPOTENCY_ERRORS = ['idempotency_key_reused', 'idempotency_key_in_use'] as const satisfies readonly ErrorCode[];
 /** Routes that read a JSON body. */
 export const BODY_ERRORS = ['validation_failed', 'payload_too_large'] as const satisfies readonly ErrorCode[];
