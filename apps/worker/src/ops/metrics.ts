@@ -7,13 +7,26 @@ export interface WorkerMetrics {
   batchDuration: Histogram;
   persistLag: Histogram;
   drift: Gauge<'coupon'>;
+  /** 1 while /readyz would answer 200, else 0; evaluated at each scrape by `readiness.check`. */
+  ready: Gauge;
+  readiness: { check: () => Promise<boolean> };
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const readiness = { check: async () => true };
   return {
     registry,
+    readiness,
+    ready: new Gauge({
+      name: 'coupon_ready',
+      help: '1 while this worker is ready (PostgreSQL and Redis answer, jobs are settled, not shutting down), else 0',
+      registers: [registry],
+      async collect() {
+        this.set((await readiness.check()) ? 1 : 0);
+      },
+    }),
     persisted: new Counter({
       name: 'coupon_issuances_settled_total',
       help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
