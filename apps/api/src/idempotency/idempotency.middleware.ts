@@ -42,7 +42,10 @@ export function idempotent(ctx: ApiContext, callerOf: CallerOf): RequestHandler 
     const token = randomUUID();
     const claim = await claimKey(ctx.redis, record, token, fingerprint, leaseMs).catch(unavailable);
     if (claim.kind !== 'claimed') return answerFromRecord(res, claim, fingerprint);
-    if (ctx.config.FAULT_CRASH_AT === 'after-idempotency-claim') process.kill(process.pid, 'SIGKILL');
+    if (ctx.config.FAULT_CRASH_AT === 'after-idempotency-claim') {
+      process.kill(process.pid, 'SIGKILL'); // the crash test: the key stays leased by a dead process
+      return;
+    }
 
     const lease = holdLease(ctx, record, token, req.log ?? ctx.log);
     interceptResponse(res, async (response) => {
