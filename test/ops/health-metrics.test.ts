@@ -49,6 +49,7 @@ describe('API /healthz, /readyz, /metrics', () => {
     // no worker runs here: the job waits, and BullMQ's export counts it
     expect(sample(text, 'bullmq_job_count', { queue: 'issuance', state: 'waiting' })).toBe(1);
     expect(sample(text, 'coupon_persist_lag_oldest_seconds')).toBeGreaterThanOrEqual(0);
+    expect(text).toContain('coupon_ready 1');
   });
 });
 
@@ -72,6 +73,7 @@ describe('with Redis unreachable', () => {
     expect(down.status).toBe(503);
     expect(down.headers['content-type']).toMatch(/problem\+json/);
     expect(down.body).toMatchObject({ code: 'service_unavailable', redis: 'down', postgres: 'up' });
+    expect((await isolated.http.get('/metrics')).text).toContain('coupon_ready 0');
 
     const refused = await isolated.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'during-outage' });
     expect(refused.status).toBe(503);
@@ -80,6 +82,7 @@ describe('with Redis unreachable', () => {
 
     await redis.start();
     await eventually(async () => ((await isolated.http.get('/readyz')).status === 200 ? true : undefined), 15_000, 'ready again');
+    expect((await isolated.http.get('/metrics')).text).toContain('coupon_ready 1');
     // the restarted Redis is empty: the coupon's state is rebuilt from PostgreSQL on demand
     const accepted = await isolated.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'after-outage' });
     expect(accepted.status).toBe(202);
@@ -105,6 +108,7 @@ describe('worker /metrics and /readyz', () => {
       expect(text).toContain('nodejs_eventloop_lag_seconds');
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(sample(await (await fetch(`${base}/metrics`)).text(), 'coupon_ready')).toBe(1);
     } finally {
       server.close();
       await worker.close();
@@ -122,6 +126,7 @@ describe('worker /metrics and /readyz', () => {
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ progress: 'stalled', code: 'service_unavailable' });
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain('coupon_ready 0');
     } finally {
       server.close();
       await closeWorkerContext(ctx);

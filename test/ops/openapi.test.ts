@@ -105,14 +105,19 @@ describe('GET /openapi.json', () => {
 
   // API.md's tables: the statuses and codes each route may answer with.
   const contract: Array<[string, Record<number, string[]>]> = [
-    ['POST /v1/coupons', { 201: [], 400: ['validation_failed'], 401: ['unauthorized'] }],
+    ['POST /v1/coupons', {
+      201: [], 400: ['validation_failed'], 401: ['unauthorized'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'],
+    }],
     ['GET /v1/coupons', { 200: [] }],
     ['GET /v1/coupons/{couponId}', { 200: [], 404: ['coupon_not_found'] }],
     ['PATCH /v1/coupons/{couponId}', {
-      200: [], 400: ['validation_failed'], 401: ['unauthorized'], 404: ['coupon_not_found'],
-      422: ['coupon_type_immutable', 'invalid_count'],
+      200: [], 400: ['validation_failed'], 401: ['unauthorized'], 404: ['coupon_not_found'], 409: ['idempotency_key_in_use'],
+      412: ['precondition_failed'], 422: ['coupon_type_immutable', 'invalid_count', 'idempotency_key_reused'],
     }],
-    ['DELETE /v1/coupons/{couponId}', { 200: [], 401: ['unauthorized'], 404: ['coupon_not_found'] }],
+    ['DELETE /v1/coupons/{couponId}', {
+      200: [], 401: ['unauthorized'], 404: ['coupon_not_found'], 409: ['idempotency_key_in_use'], 412: ['precondition_failed'],
+      422: ['idempotency_key_reused'],
+    }],
     ['GET /v1/coupons/{couponId}/history', { 200: [], 401: ['unauthorized'], 404: ['coupon_not_found'] }],
     ['POST /v1/coupons/{couponId}/issuances', {
       202: [], 400: ['validation_failed'], 404: ['coupon_not_found'], 409: ['already_issued', 'sold_out'],
@@ -122,12 +127,16 @@ describe('GET /openapi.json', () => {
     ['GET /v1/coupons/{couponId}/issuances/{userId}', { 200: [], 404: ['issuance_not_found'] }],
     ['GET /v1/users/{userId}/coupons', { 200: [], 400: ['validation_failed'] }],
     ['POST /v1/users/{userId}/coupons/{userCouponId}/use', {
-      200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch', 'already_used'], 410: ['user_coupon_expired'],
+      200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch', 'already_used', 'idempotency_key_in_use'],
+      410: ['user_coupon_expired'], 422: ['idempotency_key_reused'],
     }],
     ['POST /v1/users/{userId}/coupons/{userCouponId}/cancel-use', {
-      200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch', 'not_used'], 410: ['user_coupon_expired'],
+      200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch', 'not_used', 'idempotency_key_in_use'],
+      410: ['user_coupon_expired'], 422: ['idempotency_key_reused'],
     }],
-    ['DELETE /v1/users/{userId}/coupons/{userCouponId}', { 200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch'] }],
+    ['DELETE /v1/users/{userId}/coupons/{userCouponId}', {
+      200: [], 404: ['user_coupon_not_found'], 409: ['coupon_mismatch', 'idempotency_key_in_use'], 422: ['idempotency_key_reused'],
+    }],
     ['GET /healthz', { 200: [] }],
     ['GET /readyz', { 200: [], 503: ['service_unavailable'] }],
     ['GET /metrics', { 200: [] }],
@@ -169,6 +178,36 @@ describe('GET /openapi.json', () => {
         if (path.startsWith('/v1/')) expect({ where, codes: codes('431') }).toEqual({ where, codes: ['headers_too_large'] });
       }
     }
+  });
+
+  // API.md "Retries: Idempotency-Key" and the coupon ETag / If-Match paragraph
+  const idempotent = [
+    'POST /v1/coupons', 'PATCH /v1/coupons/{couponId}', 'DELETE /v1/coupons/{couponId}',
+    'POST /v1/users/{userId}/coupons/{userCouponId}/use', 'POST /v1/users/{userId}/coupons/{userCouponId}/cancel-use',
+    'DELETE /v1/users/{userId}/coupons/{userCouponId}',
+  ];
+
+  it('documents Idempotency-Key, If-Match, ETag, Idempotent-Replayed and Retry-After where API.md has them', async () => {
+    const document = await fetchDocument();
+    const operation = (route: string) => {
+      const [method, path] = route.split(' ') as [string, string];
+      return document.paths[path][method.toLowerCase()];
+    };
+    const headerParams = (route: string) => (operation(route).parameters ?? []).filter((p: any) => p.in === 'header').map((p: any) => p.name).sort();
+    const success = (route: string) => Object.entries<any>(operation(route).responses).find(([status]) => status.startsWith('2'))![1];
+    for (const route of idempotent) {
+      expect({ route, headers: headerParams(route) }).toEqual({ route, headers: expect.arrayContaining(['Idempotency-Key']) });
+      expect({ route, replayed: Object.keys(success(route).headers ?? {}) })
+        .toEqual({ route, replayed: expect.arrayContaining(['Idempotent-Replayed']) });
+      expect(Object.keys(operation(route).responses['409'].headers)).toContain('Retry-After');
+    }
+    for (const route of ['PATCH /v1/coupons/{couponId}', 'DELETE /v1/coupons/{couponId}']) {
+      expect(headerParams(route)).toEqual(['Idempotency-Key', 'If-Match']);
+    }
+    for (const route of ['POST /v1/coupons', 'GET /v1/coupons/{couponId}', 'PATCH /v1/coupons/{couponId}', 'DELETE /v1/coupons/{couponId}']) {
+      expect({ route, etag: Boolean(success(route).headers?.ETag) }).toEqual({ route, etag: true });
+    }
+    for (const route of ['GET /v1/coupons', 'POST /v1/coupons/{couponId}/issuances']) expect(headerParams(route)).toEqual([]);
   });
 
   it('documents the admin security, queuePosition and the failure reasons', async () => {

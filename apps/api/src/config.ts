@@ -59,8 +59,18 @@ const apiEnv = {
   RATE_LIMIT_REDIS_URL: unsetWhenEmpty(z.url({ protocol: /^rediss?$/ })),
   /** Proxies whose X-Forwarded-For is believed: a hop count, or addresses/CIDRs/`loopback`, comma-separated. */
   TRUST_PROXY: z.string().default(''),
-  /** Fault injection for the crash tests: SIGKILL this process after a reservation, before its enqueue. */
-  FAULT_CRASH_AT: z.enum(['after-reserve']).optional(),
+  /** How long a request's response is kept for retries with the same Idempotency-Key (API.md: 24 h). */
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  /**
+   * The lease on an Idempotency-Key while its first request runs, renewed every third of it:
+   * the time after which the key of a process that died mid-request is free again.
+   */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Fault injection for the crash tests: SIGKILL this process after a reservation, before its
+   * enqueue (after-reserve), or once an Idempotency-Key is leased, before the work (after-idempotency-claim).
+   */
+  FAULT_CRASH_AT: z.enum(['after-reserve', 'after-idempotency-claim']).optional(),
 };
 
 export type ApiConfig = z.infer<z.ZodObject<typeof apiEnv>>;

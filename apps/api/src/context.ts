@@ -13,6 +13,7 @@ import { createIssuanceGroups, type IssuanceGroups } from './issuance/issuance-g
 import { SettlementWaiters } from './issuance/settlement-waiters';
 import { createRateLimits, type RateLimits } from './http/rate-limit';
 import { createUserAuth, type UserAuth } from './http/user-auth';
+import { defineIdempotencyCommands } from './idempotency/idempotency.store';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics';
 
 /** Everything a request handler may touch, created once per process. */
@@ -41,7 +42,9 @@ export interface ApiContext {
 }
 
 export function createApiContext(config: ApiConfig): ApiContext {
-  const redis = defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX }));
+  const redis = defineIdempotencyCommands(
+    defineIssuanceCommands(createRedis(redisTarget(config), { keyPrefix: config.REDIS_KEY_PREFIX })),
+  );
   const db = createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'coupon-api' });
   const issuance = new IssuanceStore(redis, persistedIssuances(db), config.ISSUANCE_RECORD_TTL_SECONDS);
   const log = createLogger('api', config.LOG_LEVEL);

@@ -127,6 +127,23 @@ export function applyCouponPatch(current: CouponDraft, patch: CouponPatch): Coup
   return next;
 }
 
+const COUPON_FIELDS = [
+  'name', 'type', 'count', 'startDate', 'endDate', 'expireMinute', 'discountType', 'discountAmount',
+] as const satisfies readonly (keyof CouponDraft)[];
+
+/**
+ * Whether `next` (from applyCouponPatch) differs from `current` in any field. A PATCH that
+ * changes nothing (`{}`, values equal to the current ones, `count: 0`) is answered without
+ * a write: no history row, no version bump (the ETag stays), no Redis mirror update.
+ * Dates compare by instant, so the same moment written in another zone is no change.
+ */
+export function changesCoupon(current: CouponDraft, next: CouponDraft): boolean {
+  return COUPON_FIELDS.some((field) => {
+    const [a, b] = [current[field], next[field]];
+    return a instanceof Date && b instanceof Date ? a.getTime() !== b.getTime() : a !== b;
+  });
+}
+
 /** A user coupon lasts `expireMinute` after it is given, but never past the coupon's end. */
 export function computeExpireDate(giveDate: Date, expireMinute: number, endDate: Date): Date {
   const lapse = giveDate.getTime() + expireMinute * 60_000;

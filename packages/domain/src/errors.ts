@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'not_used'
   | 'user_coupon_expired'
   | 'rate_limited'
+  | 'precondition_failed'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_use'
   | 'service_unavailable'
   | 'internal_error';
 

@@ -1,4 +1,4 @@
-import { INT4_MAX, applyCouponPatch, type CouponPatch } from '../src';
+import { INT4_MAX, applyCouponPatch, changesCoupon, type CouponPatch } from '../src';
 import { aDraft, at, failedPaths, randomInts, thrown } from './support';
 
 const codeOf = (patch: CouponPatch, current = aDraft()) =>
@@ -117,5 +117,30 @@ describe('applyCouponPatch', () => {
     expect(next).not.toBe(current);
     expect(next.startDate).not.toBe(current.startDate);
     expect(next.endDate).not.toBe(patch.endDate);
+  });
+});
+
+describe('changesCoupon', () => {
+  const unchanged = (patch: CouponPatch, current = aDraft()) => !changesCoupon(current, applyCouponPatch(current, patch));
+
+  it('is false for an empty patch, equal values and count 0', () => {
+    expect(unchanged({})).toBe(true);
+    expect(unchanged({ count: 0 })).toBe(true);
+    expect(unchanged({ type: 'limited', name: 'Spring sale', discountType: 'percent', discountAmount: 50, expireMinute: 7200 })).toBe(true);
+    expect(unchanged({ type: 'unlimited', count: 0 }, aDraft({ type: 'unlimited', count: 0 }))).toBe(true);
+  });
+
+  it('compares dates by instant, not by object or zone', () => {
+    expect(unchanged({ startDate: new Date('2023-04-23T15:00:00.000+09:00'), endDate: at('2023-05-30T06:00:00.000Z') })).toBe(true);
+    expect(unchanged({ startDate: at('2023-04-23T06:00:00.001Z') })).toBe(false);
+  });
+
+  it('is true as soon as one field differs, count 0 beside it included', () => {
+    for (const patch of [
+      { name: 'Summer sale' }, { count: 1 }, { endDate: at('2023-05-31T06:00:00.000Z') }, { expireMinute: 1 },
+      { discountAmount: 49 }, { discountType: 'amount' as const, count: 0 },
+    ]) {
+      expect({ patch, unchanged: unchanged(patch) }).toEqual({ patch, unchanged: false });
+    }
   });
 });

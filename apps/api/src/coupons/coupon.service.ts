@@ -1,9 +1,10 @@
 import { toCouponSnapshot, type CouponRow } from '@coupon/db';
 import {
-  DomainError, applyCouponPatch, isInTimestampRange, parseTimestamp, validateCouponDraft, validationError,
+  DomainError, applyCouponPatch, changesCoupon, isInTimestampRange, parseTimestamp, validateCouponDraft, validationError,
   type CouponDraft, type CouponPatch,
 } from '@coupon/domain';
 import type { ApiContext } from '../context';
+import { checkIfMatch, type IfMatch } from '../http/conditional';
 import {
   appendCouponHistory, couponExists, findCouponById, insertCoupon, listCouponHistory, lockCoupon, softDeleteCoupon,
   updateCoupon,
@@ -44,23 +45,36 @@ export async function createCoupon(ctx: ApiContext, body: CreateCouponBody): Pro
   return row;
 }
 
-export async function updateCouponById(ctx: ApiContext, id: number, body: UpdateCouponBody): Promise<CouponRow> {
+/**
+ * Applies a PATCH under the row lock. If-Match is compared after the lock, in the same
+ * transaction as the write, so two admins holding one ETag cannot both win. A patch that
+ * changes nothing writes nothing: no history row, no version bump, no mirror update.
+ */
+export async function updateCouponById(
+  ctx: ApiContext, id: number, body: UpdateCouponBody, ifMatch?: IfMatch,
+): Promise<CouponRow> {
   const patch: CouponPatch = { ...body, ...toDates(ctx, body) } as CouponPatch;
-  const row = await ctx.db.transaction().execute(async (trx) => {
+  const { row, changed } = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockCoupon(trx, id);
     if (!current) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
-    const next = applyCouponPatch(toDraft(current), patch);
+    checkIfMatch(ifMatch, current.version, `coupon ${id}`);
+    const draft = toDraft(current);
+    const next = applyCouponPatch(draft, patch);
+    if (!changesCoupon(draft, next)) return { row: current, changed: false };
     const { type: _type, ...columns } = toColumns(next);
     const coupon = await updateCoupon(trx, id, columns);
     await appendCouponHistory(trx, coupon, 'updated');
-    return coupon;
+    return { row: coupon, changed: true };
   });
-  await mirror(ctx, row);
+  if (changed) await mirror(ctx, row);
   return row;
 }
 
-export async function deleteCouponById(ctx: ApiContext, id: number): Promise<CouponRow> {
+export async function deleteCouponById(ctx: ApiContext, id: number, ifMatch?: IfMatch): Promise<CouponRow> {
   const row = await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockCoupon(trx, id);
+    if (!current) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+    checkIfMatch(ifMatch, current.version, `coupon ${id}`);
     const coupon = await softDeleteCoupon(trx, id);
     if (!coupon) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
     await appendCouponHistory(trx, coupon, 'deleted');

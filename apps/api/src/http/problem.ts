@@ -25,6 +25,9 @@ export const problemCodes: Record<ErrorCode, { status: number; title: string }> 
   not_used: { status: 409, title: 'The user coupon is not used' },
   user_coupon_expired: { status: 410, title: 'The user coupon has expired' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  precondition_failed: { status: 412, title: 'The resource is not in the state If-Match names' },
+  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another request' },
+  idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   service_unavailable: { status: 503, title: 'A backing service is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 };
@@ -63,7 +66,7 @@ interface BodyParserError {
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (res.headersSent) return;
   if (error instanceof DomainError) {
-    if (error.code === 'service_unavailable') res.setHeader('Retry-After', '1');
+    if (error.code === 'service_unavailable' || error.code === 'idempotency_key_in_use') res.setHeader('Retry-After', '1');
     return sendProblem(res, error.code, error.detail, error.extra);
   }
   if (isBackendUnavailable(error)) {

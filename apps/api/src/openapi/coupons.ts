@@ -4,7 +4,8 @@ import {
   couponHistoryResponse, couponListResponse, couponResponse, createCouponBody, updateCouponBody,
 } from '../coupons/coupon.schemas';
 import { idParam } from '../http/schemas';
-import { BODY_ERRORS, SERVER_ERRORS, problemResponses } from './problems';
+import { conditionalHeaders, etagHeader, idempotencyHeaders, replayedHeader } from './headers';
+import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, problemResponses } from './problems';
 import { TAGS, adminOnly } from './registry';
 
 export const couponIdParams = z.object({
@@ -54,14 +55,15 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
     description:
       '`name` 1–100 chars; `limited` needs `count` ≥ 1, `unlimited` needs `count` 0 or omitted; `startDate` < `endDate`; '
       + '`expireMinute` ≥ 1; `percent` discounts are 1–100, `amount` discounts > 0. Timestamps without an offset are read '
-      + 'in `APP_TIMEZONE`. Appends a `created` history entry.',
+      + 'in `APP_TIMEZONE`. Appends a `created` history entry. Send an `Idempotency-Key` to retry safely.',
     security: adminOnly,
     request: {
+      headers: idempotencyHeaders,
       body: { required: true, content: json(registry.register('CreateCouponBody', createCouponBody), createExample) },
     },
     responses: {
-      201: { description: 'Created', headers: location, content: json(couponResponse, couponExample) },
-      ...problemResponses([...BODY_ERRORS, 'unauthorized', ...SERVER_ERRORS]),
+      201: { description: 'Created', headers: { ...location, ...etagHeader, ...replayedHeader }, content: json(couponResponse, couponExample) },
+      ...problemResponses([...BODY_ERRORS, 'unauthorized', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS]),
     },
   });
 
@@ -84,7 +86,7 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
     summary: 'Read a coupon',
     request: { params: couponIdParams },
     responses: {
-      200: { description: 'The coupon', content: json(couponResponse, couponExample) },
+      200: { description: 'The coupon', headers: etagHeader, content: json(couponResponse, couponExample) },
       ...problemResponses(['validation_failed', 'coupon_not_found', ...SERVER_ERRORS]),
     },
   });
@@ -97,19 +99,27 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
     description:
       'Any subset of the create fields. `type` may be sent but must equal the current type (else 422 '
       + '`coupon_type_immutable`). `count` **adds** stock: ≥ 0 for `limited`, exactly 0 for `unlimited` (else 422 '
-      + '`invalid_count`). Discount changes apply to later issuances only. Appends an `updated` history entry.',
+      + '`invalid_count`). Discount changes apply to later issuances only. Appends an `updated` history entry; a PATCH '
+      + 'that changes nothing (`{}`, `count: 0`, only current values) answers 200 and writes nothing (no history entry, '
+      + 'same `ETag`). `If-Match` makes it conditional; `Idempotency-Key` makes a retry safe (a retried `count` adds once).',
     security: adminOnly,
     request: {
       params: couponIdParams,
+      headers: conditionalHeaders,
       body: {
         required: true,
         content: json(registry.register('UpdateCouponBody', updateCouponBody), { count: 100, discountAmount: 30 }),
       },
     },
     responses: {
-      200: { description: 'The updated coupon', content: json(couponResponse, { ...couponExample, count: 100100, remainingStock: 100050 }) },
+      200: {
+        description: 'The updated coupon',
+        headers: { ...etagHeader, ...replayedHeader },
+        content: json(couponResponse, { ...couponExample, count: 100100, remainingStock: 100050 }),
+      },
       ...problemResponses([
-        ...BODY_ERRORS, 'unauthorized', 'coupon_not_found', 'coupon_type_immutable', 'invalid_count', ...SERVER_ERRORS,
+        ...BODY_ERRORS, 'unauthorized', 'coupon_not_found', 'precondition_failed', 'coupon_type_immutable', 'invalid_count',
+        ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS,
       ]),
     },
   });
@@ -119,15 +129,20 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
     path: '/v1/coupons/{couponId}',
     tags: [TAGS.coupons],
     summary: 'Delete a coupon',
-    description: 'A soft delete: the coupon stops issuing at once. Deleting it again is 404. Appends a `deleted` history entry.',
+    description:
+      'A soft delete: the coupon stops issuing at once. Deleting it again is 404 (a retry with the same `Idempotency-Key` '
+      + 'gets the 200 again). Appends a `deleted` history entry. `If-Match` makes it conditional.',
     security: adminOnly,
-    request: { params: couponIdParams },
+    request: { params: couponIdParams, headers: conditionalHeaders },
     responses: {
       200: {
         description: 'The coupon with `deletedAt` set',
+        headers: { ...etagHeader, ...replayedHeader },
         content: json(couponResponse, { ...couponExample, deletedAt: '2026-05-02T00:00:00.000Z', updatedAt: '2026-05-02T00:00:00.000Z' }),
       },
-      ...problemResponses(['validation_failed', 'unauthorized', 'coupon_not_found', ...SERVER_ERRORS]),
+      ...problemResponses([
+        'validation_failed', 'unauthorized', 'coupon_not_found', 'precondition_failed', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS,
+      ]),
     },
   });
 

@@ -71,6 +71,9 @@ const SAMPLES: Record<ErrorCode, { detail: string; extra?: Record<string, unknow
   not_used: { detail: 'the user coupon has not been used' },
   user_coupon_expired: { detail: 'the user coupon has expired' },
   rate_limited: { detail: 'more than 5 issue requests per second for this user; retry after the Retry-After seconds' },
+  precondition_failed: { detail: 'coupon 4 is at version "7", not "6" (If-Match)' },
+  idempotency_key_reused: { detail: 'this Idempotency-Key was first used with another body; use a new key for a new request' },
+  idempotency_key_in_use: { detail: 'the first request with this Idempotency-Key is still being processed; retry shortly' },
   service_unavailable: { detail: 'PostgreSQL or Redis is unavailable; retry shortly' },
   internal_error: {
     detail: 'unexpected error; quote the request id when reporting it',
@@ -93,6 +96,11 @@ const HEADERS: Partial<Record<number, ResponseConfig['headers']>> = {
   },
   429: { 'Retry-After': { description: 'seconds until the limit allows another request (≥ 1)', schema: { type: 'integer' } } },
   503: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
+};
+
+// codes whose response carries a header the rest of their status does not
+const CODE_HEADERS: Partial<Record<ErrorCode, ResponseConfig['headers']>> = {
+  idempotency_key_in_use: { 'Retry-After': { description: 'seconds to wait before retrying (409 `idempotency_key_in_use`)', schema: { type: 'integer' } } },
 };
 
 /** A route's own variant of one code's body, e.g. readiness details on a 503. */
@@ -140,7 +148,7 @@ export function problemResponses(
     ];
     responses[status] = {
       description: group.map((code) => `\`${code}\`: ${problemCodes[code].title}`).join('; '),
-      headers: HEADERS[status],
+      headers: headersOf(status, group),
       content: {
         'application/problem+json': {
           schema: schemas.length === 1 ? schemas[0]! : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]]),
@@ -154,6 +162,11 @@ export function problemResponses(
   return responses;
 }
 
+function headersOf(status: number, codes: ErrorCode[]): ResponseConfig['headers'] {
+  const merged = Object.assign({}, HEADERS[status], ...codes.map((code) => CODE_HEADERS[code] ?? {}));
+  return Object.keys(merged).length ? merged : undefined;
+}
+
 /**
  * Every /v1 route may meet an unexpected error, a backing service that does not answer, or
  * the per-address rate limit (RATE_LIMIT_IP).
@@ -161,5 +174,7 @@ export function problemResponses(
 export const SERVER_ERRORS = ['rate_limited', 'internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
 /** The user routes in `AUTH_MODE=jwt`: no or an invalid token (401), a token for another user (403). */
 export const USER_ERRORS = ['unauthorized', 'forbidden'] as const satisfies readonly ErrorCode[];
+/** Routes that take an Idempotency-Key. */
+export const IDEMPOTENCY_ERRORS = ['idempotency_key_reused', 'idempotency_key_in_use'] as const satisfies readonly ErrorCode[];
 /** Routes that read a JSON body. */
 export const BODY_ERRORS = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ErrorCode[];

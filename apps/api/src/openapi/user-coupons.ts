@@ -6,7 +6,8 @@ import {
   useUserCouponBody, userCouponPageResponse, userCouponResponse,
 } from '../user-coupons/user-coupon.schemas';
 import { couponExample } from './coupons';
-import { BODY_ERRORS, SERVER_ERRORS, USER_ERRORS, problemResponses } from './problems';
+import { idempotencyHeaders, replayedHeader } from './headers';
+import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, USER_ERRORS, problemResponses } from './problems';
 import { TAGS, userAuth } from './registry';
 
 const userParams = z.object({ userId: opaqueId.openapi({ example: 'user_1234' }) });
@@ -72,15 +73,19 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     tags: [TAGS.userCoupons],
     security: userAuth,
     summary: 'Use a user coupon on a product',
-    description: 'Of concurrent calls on one user coupon exactly one succeeds.',
+    description:
+      'Of concurrent calls on one user coupon exactly one succeeds. With an `Idempotency-Key`, a retry of a use that '
+      + 'succeeded gets its 200 again rather than 409 `already_used`.',
     request: {
       params: userCouponParams,
+      headers: idempotencyHeaders,
       body: { required: true, content: json(useUserCouponBody, { couponId: 4, productId: 'product_77' }) },
     },
     responses: {
-      200: { description: 'The used user coupon', content: json(UserCoupon, usedExample) },
+      200: { description: 'The used user coupon', headers: replayedHeader, content: json(UserCoupon, usedExample) },
       ...problemResponses([
-        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'already_used', 'user_coupon_expired', ...USER_ERRORS, ...SERVER_ERRORS,
+        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'already_used', 'user_coupon_expired',
+        ...IDEMPOTENCY_ERRORS, ...USER_ERRORS, ...SERVER_ERRORS,
       ]),
     },
   });
@@ -91,14 +96,21 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     tags: [TAGS.userCoupons],
     security: userAuth,
     summary: 'Cancel the use of a user coupon',
+    description: 'With an `Idempotency-Key`, a retry gets the first answer again.',
     request: {
       params: userCouponParams,
+      headers: idempotencyHeaders,
       body: { required: true, content: json(cancelUseUserCouponBody, { couponId: 4 }) },
     },
     responses: {
-      200: { description: 'The user coupon, `productId` and `usedDate` null again', content: json(UserCoupon, userCouponExample) },
+      200: {
+        description: 'The user coupon, `productId` and `usedDate` null again',
+        headers: replayedHeader,
+        content: json(UserCoupon, userCouponExample),
+      },
       ...problemResponses([
-        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'not_used', 'user_coupon_expired', ...USER_ERRORS, ...SERVER_ERRORS,
+        ...BODY_ERRORS, 'user_coupon_not_found', 'coupon_mismatch', 'not_used', 'user_coupon_expired',
+        ...IDEMPOTENCY_ERRORS, ...USER_ERRORS, ...SERVER_ERRORS,
       ]),
     },
   });
@@ -109,14 +121,17 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
     tags: [TAGS.userCoupons],
     security: userAuth,
     summary: 'Delete a user coupon',
-    description: 'A soft delete. It does not let the user be issued the same coupon again.',
-    request: { params: userCouponParams, query: deleteUserCouponQuery },
+    description:
+      'A soft delete. It does not let the user be issued the same coupon again. With an `Idempotency-Key` (the `couponId` '
+      + 'query counts as the body), a retry gets the 200 again rather than 404.',
+    request: { params: userCouponParams, query: deleteUserCouponQuery, headers: idempotencyHeaders },
     responses: {
       200: {
         description: 'The user coupon with `deletedAt` set',
+        headers: replayedHeader,
         content: json(UserCoupon, { ...userCouponExample, deletedAt: '2026-05-03T00:00:00.000Z' }),
       },
-      ...problemResponses(['validation_failed', 'user_coupon_not_found', 'coupon_mismatch', ...USER_ERRORS, ...SERVER_ERRORS]),
+      ...problemResponses(['validation_failed', 'user_coupon_not_found', 'coupon_mismatch', ...IDEMPOTENCY_ERRORS, ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 }

@@ -14,12 +14,15 @@ export function healthRoutes(ctx: ApiContext, readiness: Readiness): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // the same answer for /readyz and the coupon_ready gauge, which alerting watches
+  const check = async () => {
+    const [postgres, redis] = await Promise.all([withTimeout(sql`SELECT 1`.execute(ctx.db)), withTimeout(ctx.redis.ping())]);
+    return { ready: readiness.accepting && postgres && redis, postgres, redis };
+  };
+  ctx.metrics.readiness.check = async () => (await check()).ready;
   router.get('/readyz', async (_req, res) => {
-    const [postgres, redis] = await Promise.all([
-      withTimeout(sql`SELECT 1`.execute(ctx.db)),
-      withTimeout(ctx.redis.ping()),
-    ]);
-    if (readiness.accepting && postgres && redis) {
+    const { ready, postgres, redis } = await check();
+    if (ready) {
       res.json({ status: 'ready', postgres: 'up', redis: 'up' });
       return;
     }

@@ -12,6 +12,9 @@ export interface ApiMetrics {
   persistLag: Gauge;
   rateLimited: Counter<'route' | 'limit'>;
   rateLimiterErrors: Counter<'limit'>;
+  /** 1 while /readyz would answer 200, else 0; evaluated at each scrape by `readiness.check`. */
+  ready: Gauge;
+  readiness: { check: () => Promise<boolean> };
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -19,8 +22,19 @@ export function createApiMetrics(): ApiMetrics {
   // under node:cluster the primary collects this registry from every process
   AggregatorRegistry.setRegistries([registry]);
   collectDefaultMetrics({ register: registry }); // process, heap, event-loop lag
+  const readiness = { check: async () => true };
   return {
     registry,
+    readiness,
+    ready: new Gauge({
+      name: 'coupon_ready',
+      help: '1 while this API process is ready (PostgreSQL and Redis answer, not shutting down), else 0',
+      aggregator: 'min', // under node:cluster: 0 as soon as one process is not ready
+      registers: [registry],
+      async collect() {
+        this.set((await readiness.check()) ? 1 : 0);
+      },
+    }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template and status',

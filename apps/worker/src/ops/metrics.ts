@@ -8,25 +8,41 @@ export interface WorkerMetrics {
   batchDuration: Histogram;
   persistLag: Histogram;
   drift: Gauge<'coupon'>;
+  /** 1 while /readyz would answer 200, else 0; evaluated at each scrape by `readiness.check`. */
+  ready: Gauge;
+  readiness: { check: () => Promise<boolean> };
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const readiness = { check: async () => true };
+  const acceptedThenFailed = new Counter({
+    name: 'coupon_issuance_accepted_then_failed_total',
+    help: 'Issuances answered 202 that PostgreSQL then refused (Redis had lost writes), by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // every reason exported from the start at 0, so an alert sees the first one as an increase
+  for (const reason of ['sold_out', 'already_holds_coupon']) acceptedThenFailed.inc({ reason }, 0);
   return {
     registry,
+    readiness,
+    ready: new Gauge({
+      name: 'coupon_ready',
+      help: '1 while this worker is ready (PostgreSQL and Redis answer, jobs are settled, not shutting down), else 0',
+      registers: [registry],
+      async collect() {
+        this.set((await readiness.check()) ? 1 : 0);
+      },
+    }),
     settled: new Counter({
       name: 'coupon_issuances_settled_total',
       help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
-    acceptedThenFailed: new Counter({
-      name: 'coupon_issuance_accepted_then_failed_total',
-      help: 'Issuances answered 202 that PostgreSQL then refused (Redis had lost writes), by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
+    acceptedThenFailed,
     batchSize: new Histogram({
       name: 'coupon_persist_batch_size',
       help: 'Issuances per persisted batch',

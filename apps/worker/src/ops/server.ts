@@ -11,6 +11,7 @@ export interface Liveness {
 /** /healthz, /readyz and /metrics of the worker, on its own port. */
 export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<Server> {
   const { metrics } = ctx;
+  metrics.readiness.check = async () => isReady(await readiness(ctx, liveness));
   const server = createServer(async (req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type }).end(body);
@@ -20,7 +21,7 @@ export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<
       if (req.url === '/metrics') return send(200, 'text/plain; version=0.0.4', await metrics.registry.metrics());
       if (req.url === '/readyz') {
         const checks = await readiness(ctx, liveness);
-        const ok = Object.values(checks).every((v) => v === 'up' || v === 'ok');
+        const ok = isReady(checks);
         return send(ok ? 200 : 503, ok ? 'application/json' : 'application/problem+json', JSON.stringify(
           ok ? { status: 'ready', ...checks } : {
             type: 'https://coupon.dev/problems/service_unavailable', title: 'The worker is not ready',
@@ -38,6 +39,8 @@ export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<
   });
   return new Promise((resolve) => server.listen(ctx.config.WORKER_PORT, ctx.config.HOST, () => resolve(server)));
 }
+
+const isReady = (checks: Record<string, string>) => Object.values(checks).every((v) => v === 'up' || v === 'ok');
 
 async function readiness(ctx: WorkerContext, liveness: Liveness) {
   const probe = (p: Promise<unknown>) =>
