@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { commonEnv, parseEnv } from '@coupon/runtime';
+import { commonEnv, durabilityEnv, parseEnv } from '@coupon/runtime';
 
 /** Lets `pnpm start` work out of the box; the API warns at start while it is in use. */
 export const DEFAULT_ADMIN_TOKEN = 'change-me-admin-token';
 
 const apiEnv = {
   ...commonEnv,
+  ...durabilityEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /** API processes sharing the port (node:cluster); 1 runs a single process. Default: the core count. */

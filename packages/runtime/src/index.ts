@@ -1,3 +1,6 @@
 export { createLogger, type Logger } from './logger';
-export { commonEnv, parseEnv } from './env';
-export { connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget } from './redis';
+export { commonEnv, durabilityEnv, parseEnv, redisTopologyProblems } from './env';
+export {
+  connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget, type RedisTopologyConfig,
+} from './redis';
+export { waitForReplicas, type ReplicaAcks } from './replicas';
