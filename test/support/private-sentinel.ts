@@ -26,6 +26,8 @@ export interface RedisNode {
   /** SIGSTOP / SIGCONT: a node that stops answering, then resumes where it was. */
   pause(): void;
   resume(): void;
+  /** On a primary: closes its replicas' links (CLIENT KILL TYPE replica); they reconnect when they can. */
+  dropReplicas(): Promise<void>;
 }
 
 export interface PrivateReplication {
@@ -57,9 +59,10 @@ export interface PrivateSentinel {
 
 const MASTER = 'coupon-primary';
 
-export async function createPrivateReplication(): Promise<PrivateReplication> {
+/** `redisArgs`: extra redis-server arguments for both nodes (their roles swap on a failover). */
+export async function createPrivateReplication(redisArgs: string[] = []): Promise<PrivateReplication> {
   const root = mkdtempSync(join(tmpdir(), 'coupon-replication-'));
-  const [primary, replica] = [await redisNode(root), await redisNode(root)];
+  const [primary, replica] = [await redisNode(root, redisArgs), await redisNode(root, redisArgs)];
   const destroy = async () => {
     await Promise.all([primary.kill(), replica.kill()]);
     rmSync(root, { recursive: true, force: true });
@@ -75,8 +78,8 @@ export async function createPrivateReplication(): Promise<PrivateReplication> {
   return { primary, replica, synced: () => caughtUp(primary), destroy };
 }
 
-export async function createPrivateSentinel(): Promise<PrivateSentinel> {
-  const replication = await createPrivateReplication();
+export async function createPrivateSentinel(redisArgs: string[] = []): Promise<PrivateSentinel> {
+  const replication = await createPrivateReplication(redisArgs);
   const root = mkdtempSync(join(tmpdir(), 'coupon-sentinel-'));
   const sentinels: ChildProcess[] = [];
   const ports: number[] = [];
@@ -98,7 +101,7 @@ export async function createPrivateSentinel(): Promise<PrivateSentinel> {
     throw error;
   }
   const namedPrimary = async () => {
-    const named = await Promise.all(ports.map((port) => askSentinel(port, (s) => s.sentinel('get-master-addr-by-name', MASTER))));
+    const named = await Promise.all(ports.map((port) => askSentinel(port, (s) => s.call('SENTINEL', 'get-master-addr-by-name', MASTER))));
     const primaryPorts = new Set(named.map((reply) => Number((reply as string[])[1])));
     return primaryPorts.size === 1 ? nodes.find((n) => primaryPorts.has(n.port)) : undefined;
   };
@@ -134,7 +137,7 @@ export async function createPrivateSentinel(): Promise<PrivateSentinel> {
   return self;
 }
 
-async function redisNode(root: string): Promise<RedisNode> {
+async function redisNode(root: string, extraArgs: string[]): Promise<RedisNode> {
   const port = await freePort();
   const dir = join(root, `node-${port}`);
   let child: ChildProcess | null = null;
@@ -150,6 +153,7 @@ async function redisNode(root: string): Promise<RedisNode> {
         // a (re)joining replica syncs at once rather than after the default 5 s
         '--repl-diskless-sync-delay', '0',
         ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
+        ...extraArgs,
       ], { stdio: 'ignore' });
       await eventually(async () => ((await ping(port)) ? true : undefined), 10_000, `redis-server on ${port}`);
     },
@@ -161,6 +165,7 @@ async function redisNode(root: string): Promise<RedisNode> {
     wipe: () => rmSync(dir, { recursive: true, force: true }),
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
+    dropReplicas: () => withClient(port, async (c) => void (await c.client('KILL', 'TYPE', 'replica'))),
   };
   return self;
 }
@@ -225,7 +230,7 @@ async function caughtUp(primary: RedisNode): Promise<void> {
 /** Every sentinel knows the replica and the two other sentinels: a failover can happen. */
 async function sentinelSeesAll(port: number): Promise<void> {
   await eventually(() => askSentinel(port, async (s) => {
-    const fields = (await s.sentinel('master', MASTER)) as string[];
+    const fields = (await s.call('SENTINEL', 'master', MASTER)) as string[];
     const get = (name: string) => Number(fields[fields.indexOf(name) + 1]);
     return get('num-slaves') >= 1 && get('num-other-sentinels') >= 2 ? true : undefined;
   }), 30_000, `sentinel ${port} to see the replica and the other sentinels`);

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redisTopologyProblems } from './env';
+import { followSwitchMaster } from './sentinel';
 
 /** Where Redis is: one server (the default), a primary found through Sentinel, or a Cluster. */
 export interface RedisTarget {
@@ -63,27 +64,33 @@ export function connectRedis(target: string | RedisTarget, options: RedisOptions
  * without a restart: a dropped connection reconnects (retryStrategy, also with the API's
  * fail-fast options: those fail the commands sent meanwhile, not the reconnection) and asks
  * the sentinels again; ioredis's ready check refuses a server whose role is not master.
- * Two cases that keep a connection open to a demoted primary are covered too: the
- * failoverDetector drops it when a sentinel announces +switch-master, and a READONLY reply
- * reconnects (the command that met it fails, like any command during a failover).
+ * A primary replaced while alive (a manual failover, a healed partition) is left as soon as
+ * a sentinel announces +switch-master (followSwitchMaster); a READONLY reply, from a primary
+ * demoted before that, reconnects too (the command fails, like any during a failover).
+ *
+ * ioredis's `failoverDetector` stays off: a +switch-master that reaches a client while it is
+ * asking a sentinel for the primary ends that client for good ("Connection is closed."),
+ * seen in the chaos failover and reproduced by test/sentinel/connection.test.ts.
  */
 function connectSentinel(t: RedisTarget, options: RedisOptions): Redis {
   const credentials = credentialsOf(t.url);
   const tls = credentials.tls;
   // a Cluster has only database 0; a Sentinel-watched primary has them all, like one server
   const db = Number(new URL(t.url).pathname.slice(1)) || 0;
-  return new Redis({
-    sentinels: parseNodes(t.sentinels!),
+  const sentinels = parseNodes(t.sentinels!);
+  const client = new Redis({
+    sentinels,
     name: t.sentinelMaster,
     sentinelPassword: t.sentinelPassword,
     ...credentials,
     db,
     // rediss:// means TLS to the primary and to the sentinels alike
     ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
-    failoverDetector: true,
     reconnectOnError: (error) => error.message.startsWith('READONLY'),
     ...options,
   });
+  followSwitchMaster(client, sentinels, t.sentinelMaster!, { password: t.sentinelPassword, tls, connectTimeout: options.connectTimeout });
+  return client;
 }
 
 /** The connection reservations and reads use: auto-pipelined, fails fast when Redis is down. */
