@@ -17,6 +17,11 @@ import type { PrivateSentinel } from '../support/private-sentinel';
 // and still delivers a killed process's socket buffers, which a lost machine would not, and
 // nothing would be lost in either mode.
 //
+// The worker is frozen for the same second: in a flash sale it runs behind the API (the
+// queue's lag), so what the replica missed is not yet in PostgreSQL either. With a worker
+// that keeps up, the 202s of that second are mostly persisted before the primary dies and
+// the loss shows only as sequences and holders the promoted replica forgot.
+//
 // `local` durability answers 202 once the primary has a reservation, so what the replica
 // had not received is lost with the primary: counted, and the invariants that hold anyway
 // (no oversell, no duplicate row) asserted. `replica` answers only after one WAIT per group
@@ -48,10 +53,12 @@ describe.each([
     const replica = await stack.redis.replica();
     replica.pause();
     await (await stack.redis.primary()).dropReplicas();
+    stack.worker.child!.process.kill('SIGSTOP');
     await sleep(1000);
     const old = await stack.redis.killPrimary();
     const killedAt = Date.now();
     replica.resume();
+    stack.worker.child!.process.kill('SIGCONT');
     const promoted = await stack.redis.waitForPromotion(old);
     const promotedAt = Date.now();
     const recovery = backlogCleared(stack, load.log, promotedAt);
@@ -65,7 +72,7 @@ describe.each([
 
     const figures = failoverFigures(result, log, killedAt);
     console.log(`${durability}: promoted ${((promotedAt - killedAt) / 1000).toFixed(1)} s after the kill; ${figures.text}\n${summary(result)}`);
-    recordResult(rowOf(order, `Sentinel failover, replica SIGSTOPped 1 s, primary kill -9 + disk lost, durability ${durability}`, result, {
+    recordResult(rowOf(order, `Sentinel failover: replica and worker SIGSTOPped 1 s, primary kill -9 + disk lost, durability ${durability}`, result, {
       recovery: await recovery, seconds: (Date.now() - started) / 1000, notes: figures.text,
     }));
 
