@@ -66,8 +66,8 @@ it('kill -9 of the primary under load: requests fail for a while, then the same 
   const load = startLoad({ targets: () => [base], coupons: [wide, tight.id], rate: 100 });
   await sleep(2000);
 
-  const killedAt = Date.now();
   const old = await topology.killPrimary();
+  const killedAt = Date.now();
   await topology.waitForPromotion(old);
   const promotedAt = Date.now();
   await topology.rejoinAsReplica(old);
