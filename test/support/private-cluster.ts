@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 
 /**
- * A Redis Cluster of the test's own: `masters` redis-server processes with cluster mode on,
- * on private ports in a temp dir, joined by `redis-cli --cluster create`. The machine's
- * shared Redis is never touched; destroy() stops each server by its own pid.
+ * A Redis Cluster of the test's own: `masters` redis-server processes with cluster mode on
+ * (and `replicas` more per master), on private ports in a temp dir, joined by
+ * `redis-cli --cluster create`. The machine's shared Redis is never touched; destroy() stops
+ * each server by its own pid.
  */
 export interface PrivateCluster {
   /** host:port,host:port — the service's REDIS_CLUSTER_NODES. */
@@ -18,12 +19,16 @@ export interface PrivateCluster {
   client(): Cluster;
   /** The port of the master that serves this key's slot. */
   portOfKey(key: string): Promise<number>;
+  /** The ports of the replicas of the master on this port. */
+  replicasOf(port: number): Promise<number[]>;
+  /** Sends a signal (SIGSTOP, SIGCONT) to the node on this port. */
+  signal(port: number, signal: NodeJS.Signals): void;
   destroy(): Promise<void>;
 }
 
-export async function createPrivateCluster(masters = 3): Promise<PrivateCluster> {
+export async function createPrivateCluster(masters = 3, replicas = 0): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'coupon-cluster-'));
-  const ports = await clusterPorts(masters);
+  const ports = await clusterPorts(masters * (1 + replicas));
   const children: ChildProcess[] = [];
   const clients: Cluster[] = [];
   const destroy = async () => {
@@ -45,7 +50,7 @@ export async function createPrivateCluster(masters = 3): Promise<PrivateCluster>
     }
     await Promise.all(ports.map(waitForPing));
     const created = spawnSync('redis-cli', [
-      '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes',
+      '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes',
     ], { encoding: 'utf8', timeout: 30_000 });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}\n${created.stderr}`);
     await Promise.all(ports.map(waitForClusterOk));
@@ -73,6 +78,19 @@ export async function createPrivateCluster(masters = 3): Promise<PrivateCluster>
       } finally {
         probe.disconnect();
       }
+    },
+    async replicasOf(port) {
+      const probe = new Redis(port, '127.0.0.1');
+      try {
+        const lines = String(await probe.call('CLUSTER', 'NODES')).trim().split('\n').map((l) => l.split(' '));
+        const id = lines.find((l) => l[1]!.startsWith(`127.0.0.1:${port}@`))?.[0];
+        return lines.filter((l) => l[3] === id).map((l) => Number(l[1]!.split(':')[1]!.split('@')[0]));
+      } finally {
+        probe.disconnect();
+      }
+    },
+    signal(port, signal) {
+      children[ports.indexOf(port)]?.kill(signal);
     },
     destroy,
   };

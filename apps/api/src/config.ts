@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { commonEnv, parseEnv } from '@coupon/runtime';
+import { commonEnv, durabilityEnv, parseEnv } from '@coupon/runtime';
 import {
   ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, JWS_ALGORITHMS, algorithmsForPublicKey, parseAlgorithmList, parsePublicKey,
 } from './http/jwt-keys';
@@ -14,6 +14,7 @@ const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => schema.optional().or(
 
 const apiEnv = {
   ...commonEnv,
+  ...durabilityEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /** API processes sharing the port (node:cluster); 1 runs a single process. Default: the core count. */

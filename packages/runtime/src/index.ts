@@ -1,5 +1,8 @@
 export { createLogger, type Logger } from './logger';
-export { commonEnv, parseEnv } from './env';
-export { connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget } from './redis';
+export { commonEnv, durabilityEnv, parseEnv, redisTopologyProblems } from './env';
+export {
+  connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget, type RedisTopologyConfig,
+} from './redis';
+export { waitForReplicas, type ReplicaAcks } from './replicas';
 export { Batcher } from './batcher';
 export { crashNow } from './fault';

@@ -1,20 +1,43 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { redisTopologyProblems } from './env';
+import { followSwitchMaster } from './sentinel';
 
-/** Where Redis is: one server (the default), or the seed nodes of a Redis Cluster. */
+/** Where Redis is: one server (the default), a primary found through Sentinel, or a Cluster. */
 export interface RedisTarget {
-  /** redis:// or rediss:// URL; with clusterNodes, only its credentials and TLS are used. */
+  /** redis:// or rediss:// URL; with clusterNodes or sentinels, only its credentials, TLS (and db) are used. */
   url: string;
   /** `host:port,host:port` seed nodes; the client discovers the rest of the cluster. */
   clusterNodes?: string;
+  /** `host:port,host:port` sentinels; the client asks them where `sentinelMaster` is. */
+  sentinels?: string;
+  sentinelMaster?: string;
+  sentinelPassword?: string;
 }
 
-export function redisTarget(config: { REDIS_URL: string; REDIS_CLUSTER_NODES?: string }): RedisTarget {
-  return { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+export interface RedisTopologyConfig {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: string;
+  REDIS_SENTINELS?: string;
+  REDIS_SENTINEL_MASTER?: string;
+  REDIS_SENTINEL_PASSWORD?: string;
+}
+
+/** The target a parsed configuration names; throws on a contradictory one (parseEnv reports it first). */
+export function redisTarget(config: RedisTopologyConfig): RedisTarget {
+  const problems = redisTopologyProblems(config);
+  if (problems.length) throw new Error(`invalid Redis topology:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  return {
+    url: config.REDIS_URL,
+    clusterNodes: config.REDIS_CLUSTER_NODES,
+    sentinels: config.REDIS_SENTINELS,
+    sentinelMaster: config.REDIS_SENTINEL_MASTER,
+    sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+  };
 }
 
 /**
- * A client for the target with exactly these options. For a cluster, the node-level options
- * (timeouts, retries, credentials) go to every node and the rest to the cluster client.
+ * A client for the target with exactly these options: ioredis, BullMQ and Bull Board all
+ * connect through here, so one setting moves all of them to another topology.
  *
  * A cluster client is handed out typed as `Redis`: the service only sends single-slot
  * commands (every coupon key carries `{c:<id>}`, BullMQ's prefix its own hash tag), Lua
@@ -23,16 +46,51 @@ export function redisTarget(config: { REDIS_URL: string; REDIS_CLUSTER_NODES?: s
  * FLUSHDB) would see one node only, and the service uses none.
  */
 export function connectRedis(target: string | RedisTarget, options: RedisOptions = {}): Redis {
-  const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
-  if (!clusterNodes) return new Redis(url, options);
+  const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
+  if (t.sentinels) return connectSentinel(t, options);
+  if (!t.clusterNodes) return new Redis(t.url, options);
   const { keyPrefix, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = options;
-  const cluster = new Cluster(parseNodes(clusterNodes), {
+  const cluster = new Cluster(parseNodes(t.clusterNodes), {
     keyPrefix,
     enableOfflineQueue,
     enableAutoPipelining,
-    redisOptions: { ...credentialsOf(url), ...nodeOptions },
+    redisOptions: { ...credentialsOf(t.url), ...nodeOptions },
   });
   return cluster as unknown as Redis;
+}
+
+/**
+ * A client of whichever server the sentinels name primary. After a failover it follows
+ * without a restart: a dropped connection reconnects (retryStrategy, also with the API's
+ * fail-fast options: those fail the commands sent meanwhile, not the reconnection) and asks
+ * the sentinels again; ioredis's ready check refuses a server whose role is not master.
+ * A primary replaced while alive (a manual failover, a healed partition) is left as soon as
+ * a sentinel announces +switch-master (followSwitchMaster); a READONLY reply, from a primary
+ * demoted before that, reconnects too (the command fails, like any during a failover).
+ *
+ * ioredis's `failoverDetector` stays off: a +switch-master that reaches a client while it is
+ * asking a sentinel for the primary ends that client for good ("Connection is closed."),
+ * seen in the chaos failover and reproduced by test/sentinel/connection.test.ts.
+ */
+function connectSentinel(t: RedisTarget, options: RedisOptions): Redis {
+  const credentials = credentialsOf(t.url);
+  const tls = credentials.tls;
+  // a Cluster has only database 0; a Sentinel-watched primary has them all, like one server
+  const db = Number(new URL(t.url).pathname.slice(1)) || 0;
+  const sentinels = parseNodes(t.sentinels!);
+  const client = new Redis({
+    sentinels,
+    name: t.sentinelMaster,
+    sentinelPassword: t.sentinelPassword,
+    ...credentials,
+    db,
+    // rediss:// means TLS to the primary and to the sentinels alike
+    ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    ...options,
+  });
+  followSwitchMaster(client, sentinels, t.sentinelMaster!, { password: t.sentinelPassword, tls, connectTimeout: options.connectTimeout });
+  return client;
 }
 
 /** The connection reservations and reads use: auto-pipelined, fails fast when Redis is down. */

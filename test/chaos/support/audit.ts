@@ -15,7 +15,7 @@ export interface CouponSpec {
 const LIVE = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
 /** Jobs of the issuance queue by state. */
-export async function queueCounts(stack: Stack): Promise<Record<string, number>> {
+export async function queueCounts(stack: Stack<unknown>): Promise<Record<string, number>> {
   const queue = new Queue('issuance', { connection: stack.redisClient, prefix: stack.queuePrefix });
   try {
     return await queue.getJobCounts(...LIVE, 'failed', 'completed');
@@ -28,7 +28,7 @@ export async function queueCounts(stack: Stack): Promise<Record<string, number>>
  * Waits until no issuance of these coupons is pending and no job is live, i.e. the worker
  * has caught up; returns the seconds it took. Throws after `timeoutMs`.
  */
-export async function drained(stack: Stack, coupons: CouponSpec[], timeoutMs = 90_000): Promise<number> {
+export async function drained(stack: Stack<unknown>, coupons: CouponSpec[], timeoutMs = 90_000): Promise<number> {
   const started = Date.now();
   let last = '';
   while (Date.now() - started < timeoutMs) {
@@ -47,7 +47,7 @@ export async function drained(stack: Stack, coupons: CouponSpec[], timeoutMs = 9
 }
 
 /** One reconciliation pass, as `pnpm reconcile` runs it, against the stack. */
-export async function reconcileNow(stack: Stack): Promise<ReconcileReport> {
+export async function reconcileNow(stack: Stack<unknown>): Promise<ReconcileReport> {
   const config = loadWorkerConfig({ ...stack.vars, RECONCILE_PENDING_AGE_MS: '1' });
   const ctx = createWorkerContext(config);
   try {
@@ -91,7 +91,7 @@ export interface Audit {
 }
 
 /** Everything the invariants say, measured against the log of responses. */
-export async function audit(stack: Stack, coupons: CouponSpec[], log: Entry[]): Promise<Audit> {
+export async function audit(stack: Stack<unknown>, coupons: CouponSpec[], log: Entry[]): Promise<Audit> {
   expect(stack.crashes()).toEqual([]);
   const ids = coupons.map((c) => c.id);
   const rows = await stack.db.selectFrom('user_coupons_storage').select(['issuance_id', 'user_id', 'coupon_id', 'sequence'])
@@ -192,7 +192,7 @@ export function summary(result: Audit): string {
  * row, or it is no longer pending in Redis (refused by PostgreSQL, or lost with Redis's
  * data). How long the backlog a fault built up takes to clear; polls while the load goes on.
  */
-export async function backlogCleared(stack: Stack, log: Entry[], since: number, timeoutMs = 90_000): Promise<number> {
+export async function backlogCleared(stack: Stack<unknown>, log: Entry[], since: number, timeoutMs = 90_000): Promise<number> {
   let open = log.filter((e) => e.outcome === 'accepted' && e.at <= since);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stack.destroyed) {

@@ -20,7 +20,7 @@ export interface ResultRow {
   notes: string;
 }
 
-export const SCENARIOS = 7;
+export const SCENARIOS = 9;
 
 const dir = () => process.env.CHAOS_RESULTS_DIR ?? join(tmpdir(), 'coupon-chaos-results');
 

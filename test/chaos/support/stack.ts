@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { connectRedis, redisTarget } from '@coupon/runtime';
 import { createDb, migrateToLatest, type Database } from '../../../db/src';
 import { couponBody, type CouponBody } from '../../support/builders';
 import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
 import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
+import { createPrivateSentinel, type PrivateSentinel } from '../../support/private-sentinel';
 import { freePort, spawnApp, waitForHttp, type Child } from '../../support/processes';
 
 export const ADMIN_TOKEN = 'chaos-admin-token';
@@ -40,13 +42,14 @@ export interface App {
   exitsExpected: boolean;
 }
 
-export interface Stack {
+export interface Stack<R = PrivateRedis> {
   pg: PrivatePostgres;
-  redis: PrivateRedis;
+  /** The private Redis: one server, or (startSentinelStack) a primary, a replica and three sentinels. */
+  redis: R;
   /** Environment of the api and worker processes. */
   vars: Record<string, string>;
   db: Kysely<Database>;
-  /** Unprefixed client of the private Redis (keys are `chaos:{c:<id>}:...`). */
+  /** Unprefixed client of the private Redis (keys are `chaos:{c:<id>}:...`); follows a Sentinel failover. */
   redisClient: Redis;
   keyPrefix: string;
   queuePrefix: string;
@@ -71,9 +74,36 @@ export interface StackOptions {
   workerVars?: Record<string, string>;
 }
 
+/** What a stack needs of its Redis, whichever the topology. */
+interface RedisSetup<R> {
+  redis: R;
+  /** How the api and worker processes reach it. */
+  vars: Record<string, string>;
+  client(): Redis;
+  destroy(): Promise<void>;
+}
+
 /** Private PostgreSQL and Redis on ports of their own, the schema, one worker and N API processes. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const [pgServer, redis] = await Promise.all([createPrivatePostgres(), createPrivateRedis(options.redisArgs ?? [])]);
+export function startStack(options: StackOptions = {}): Promise<Stack> {
+  return launch(options, async () => {
+    const redis = await createPrivateRedis(options.redisArgs ?? []);
+    return { redis, vars: { REDIS_URL: redis.url }, client: () => new Redis(redis.url, { maxRetriesPerRequest: null }), destroy: () => redis.destroy() };
+  });
+}
+
+/** The same on a private Sentinel topology: the processes get REDIS_SENTINELS, never an address. */
+export function startSentinelStack(options: StackOptions = {}): Promise<Stack<PrivateSentinel>> {
+  return launch(options, async () => {
+    const topology = await createPrivateSentinel(options.redisArgs ?? []);
+    const vars = { REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.masterName };
+    const target = redisTarget({ REDIS_URL: 'redis://127.0.0.1:6379', ...vars }); // the URL lends nothing here
+    return { redis: topology, vars, client: () => connectRedis(target, { maxRetriesPerRequest: null }), destroy: () => topology.destroy() };
+  });
+}
+
+async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisSetup<R>>): Promise<Stack<R>> {
+  const [pgServer, setup] = await Promise.all([createPrivatePostgres(), setupRedis()]);
+  const redis = setup.redis;
   const admin = new pg.Client({ connectionString: pgServer.url() });
   await admin.connect();
   await admin.query('CREATE DATABASE coupons');
@@ -83,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const vars: Record<string, string> = {
     DATABASE_URL: pgServer.url('coupons'),
-    REDIS_URL: redis.url,
+    ...setup.vars,
     REDIS_KEY_PREFIX: KEY_PREFIX,
     QUEUE_PREFIX,
     ADMIN_TOKEN,
@@ -105,9 +135,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const worker = app('worker', 'worker', workerPort, '/healthz', { ...vars, ...options.workerVars, WORKER_PORT: String(workerPort) });
   await Promise.all([worker.start(), ...apis.map((a) => a.start())]);
 
-  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const redisClient = setup.client();
+  redisClient.on('error', () => {}); // a failover refuses connections for a while; commands retry
   const cleanups: (() => Promise<unknown>)[] = [];
-  const stack: Stack = {
+  const stack: Stack<R> = {
     pg: pgServer,
     redis,
     vars,
@@ -138,7 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all([worker, ...apis].map((a) => a.kill('SIGKILL')));
       redisClient.disconnect();
       await db.destroy().catch(() => {});
-      await Promise.all([pgServer.destroy(), redis.destroy()]);
+      await Promise.all([pgServer.destroy(), setup.destroy()]);
     },
   };
   return stack;
