@@ -67,7 +67,7 @@ export function createApiContext(config: ApiConfig): ApiContext {
     issuance,
     queueConnection,
     issuanceQueue,
-    groups: createIssuanceGroups(issuanceQueue, config.QUEUE_GROUP_SIZE, config.QUEUE_GROUP_WAIT_MS),
+    groups: createIssuanceGroups({ config, queue: issuanceQueue, queueConnection, redis, metrics }),
     waiters: new SettlementWaiters(subscriber, config.REDIS_KEY_PREFIX),
     subscriber,
     reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),

@@ -3,6 +3,7 @@ import { couponIdOfIssuance, type Reservation } from '@coupon/issuance';
 import { crashNow } from '@coupon/runtime';
 import type { ApiContext } from '../context';
 import type { IssuanceOutcome } from '../ops/metrics';
+import { ReplicasBehindError } from './issuance-groups';
 import { findRowByIssuanceId, findRowOfUser } from './issuance.repository';
 import type { IssuanceResponse } from './issuance.schemas';
 import { fromRecord, fromRow, pendingResponse } from './issuance.view';
@@ -33,10 +34,12 @@ export async function requestIssuance(
   } catch (err) {
     // The reservation stands and the reconciler will enqueue it; the client learns the
     // outcome by polling its issuance (found again by coupon and user).
-    ctx.log.error({ err, issuanceId: item.issuanceId }, 'enqueue failed after reservation');
-    throw new DomainError('service_unavailable', 'the issuance queue is unavailable; poll the issuance or retry', {
-      issuanceId: item.issuanceId,
-    });
+    const behind = err instanceof ReplicasBehindError;
+    ctx.log.error({ err, issuanceId: item.issuanceId }, behind ? 'replicas did not acknowledge a group' : 'enqueue failed after reservation');
+    const detail = behind
+      ? 'too few Redis replicas acknowledged the reservation in time; it stands: poll the issuance'
+      : 'the issuance queue is unavailable; the reservation stands: poll the issuance or retry';
+    throw new DomainError('service_unavailable', detail, { issuanceId: item.issuanceId });
   }
   return pendingResponse(item, queuePosition);
 }

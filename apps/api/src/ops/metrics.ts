@@ -12,6 +12,8 @@ export interface ApiMetrics {
   persistLag: Gauge;
   rateLimited: Counter<'route' | 'limit'>;
   rateLimiterErrors: Counter<'limit'>;
+  replicaWait: Histogram;
+  groupsRefusedForDurability: Counter;
   /** 1 while /readyz would answer 200, else 0; evaluated at each scrape by `readiness.check`. */
   ready: Gauge;
   readiness: { check: () => Promise<boolean> };
@@ -58,6 +60,17 @@ export function createApiMetrics(): ApiMetrics {
       name: 'coupon_rate_limited_total',
       help: 'Requests refused with 429 by route template and limit (user: issue requests per user, address: per client address)',
       labelNames: ['route', 'limit'],
+      registers: [registry],
+    }),
+    replicaWait: new Histogram({
+      name: 'coupon_replica_wait_seconds',
+      help: 'ISSUANCE_DURABILITY=replica: how long the WAIT for replica acknowledgements held a group of answers',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    groupsRefusedForDurability: new Counter({
+      name: 'coupon_groups_refused_for_durability_total',
+      help: 'ISSUANCE_DURABILITY=replica: groups whose requests were answered 503 because too few replicas acknowledged in time',
       registers: [registry],
     }),
     rateLimiterErrors: new Counter({
