@@ -1,4 +1,4 @@
-import { couponKeys } from '@coupon/issuance';
+import { SEQUENCE_GAP_AFTER_LOSS, couponKeys } from '@coupon/issuance';
 import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
 import { couponBody, hoursFromNow, type CouponBody } from '../support/builders';
 import { eventually } from '../support/processes';
@@ -197,7 +197,8 @@ describe('Redis state lost for a coupon', () => {
     const report = await reconcile(stack.worker.ctx);
     expect(report.restored).toBe(1);
     expect(await stack.api.ctx.redis.hlen(keys.users)).toBe(3);
-    expect(await stack.api.ctx.redis.get(keys.seq)).toBe('3');
+    // past every number that may have been in flight when Redis lost the coupon (invariant 6)
+    expect(await stack.api.ctx.redis.get(keys.seq)).toBe(String(3 + SEQUENCE_GAP_AFTER_LOSS));
     expect((await stack.api.http.get(`/v1/coupons/${couponId}`)).body).toMatchObject({ issuedCount: 3, remainingStock: 2 });
 
     expect((await issue(couponId, 'r1')).body.code).toBe('already_issued');
@@ -206,7 +207,7 @@ describe('Redis state lost for a coupon', () => {
     expect(codes).toEqual([202, 202, 409, 409]);
     await eventually(async () => ((await stack.api.ctx.redis.zcard(keys.pending)) === 0 ? true : undefined));
     const rows = await stack.env.database.db.selectFrom('user_coupons_storage').select('sequence').where('coupon_id', '=', couponId).orderBy('sequence').execute();
-    expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3, SEQUENCE_GAP_AFTER_LOSS + 4, SEQUENCE_GAP_AFTER_LOSS + 5]);
   });
 
   it('is rebuilt on demand by the API when a request finds no state', async () => {

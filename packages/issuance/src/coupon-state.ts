@@ -4,6 +4,17 @@ import { MirrorReply } from './lua/replies';
 import type { CouponSnapshot, PersistedSource } from './source';
 
 const RESTORE_CHUNK = 1000;
+
+/**
+ * How far past the highest persisted number a counter rebuilt after a loss starts, and a
+ * repair moves it (DESIGN.md invariant 6). The numbers a lost counter handed out that can
+ * still become rows are those in hand when Redis lost them: each API process's open group
+ * (≤ QUEUE_GROUP_SIZE, 100) and each worker's jobs in hand (≤ WORKER_CONCURRENCY ×
+ * QUEUE_GROUP_SIZE, 32 × 100). Jobs still queued were lost with the counter, or survived
+ * with it. 100,000 covers 64 API processes and 25 workers at the defaults; beyond that,
+ * PostgreSQL's UNIQUE (coupon_id, sequence) has the last word and the row takes a new number.
+ */
+export const SEQUENCE_GAP_AFTER_LOSS = 100_000;
 const RESTORE_LOCK_MS = 30_000;
 // a process that finds another one restoring waits up to 100 × 50 ms for it
 const RESTORE_WAIT_POLLS = 100;
@@ -24,20 +35,23 @@ export function couponMetaFields(coupon: CouponSnapshot): (string | number)[] {
 }
 
 /**
- * Mirrors an admin change into Redis. A coupon whose state is missing (new, or Redis lost
- * it) is first rebuilt from PostgreSQL, then the change is applied on top.
+ * Mirrors an admin change into Redis. A coupon whose state is missing is first built: for
+ * a coupon just created, from nothing (its numbers start at 1); else Redis lost it, and it is
+ * rebuilt from PostgreSQL. Then the change is applied on top.
  */
-export async function mirrorCoupon(redis: Redis, source: PersistedSource, coupon: CouponSnapshot): Promise<void> {
-  const meta = couponKeys(coupon.id).meta;
-  if ((await redis.mirrorCoupon(meta, coupon.version, ...couponMetaFields(coupon))) !== MirrorReply.Missing) return;
-  await restoreCouponState(redis, source, coupon.id);
-  await redis.mirrorCoupon(meta, coupon.version, ...couponMetaFields(coupon));
+export async function mirrorCoupon(redis: Redis, source: PersistedSource, coupon: CouponSnapshot, created = false): Promise<void> {
+  const keys = couponKeys(coupon.id);
+  if ((await redis.mirrorCoupon(keys.meta, coupon.version, ...couponMetaFields(coupon))) !== MirrorReply.Missing) return;
+  if (created) await redis.restoreCoupon(keys.meta, keys.seq, 0, coupon.version, ...couponMetaFields(coupon));
+  else await restoreCouponState(redis, source, coupon.id);
+  await redis.mirrorCoupon(keys.meta, coupon.version, ...couponMetaFields(coupon));
 }
 
 /**
- * Rebuilds a coupon's Redis state from PostgreSQL: holders, sequence counter and metadata.
- * Returns false when PostgreSQL has no such coupon. Safe to run from many processes at
- * once: one rebuilds while the others wait for the metadata to appear.
+ * Rebuilds a coupon's Redis state from PostgreSQL: holders, sequence counter (past every
+ * number that may be in flight) and metadata. Returns false when PostgreSQL has no such
+ * coupon. Safe to run from many processes at once: one rebuilds while the others wait for
+ * the metadata to appear.
  */
 export async function restoreCouponState(redis: Redis, source: PersistedSource, couponId: number): Promise<boolean> {
   const keys = couponKeys(couponId);
@@ -51,7 +65,8 @@ export async function restoreCouponState(redis: Redis, source: PersistedSource, 
     if (!coupon) return false;
     if (await redis.exists(keys.meta)) return true;
     const { maxSequence } = await mergePersistedHolders(redis, source, couponId);
-    await redis.restoreCoupon(keys.meta, keys.seq, maxSequence, coupon.version, ...couponMetaFields(coupon));
+    const floor = maxSequence + SEQUENCE_GAP_AFTER_LOSS;
+    await redis.restoreCoupon(keys.meta, keys.seq, floor, coupon.version, ...couponMetaFields(coupon));
     return true;
   } finally {
     if ((await redis.get(lock)) === token) await redis.del(lock);
@@ -59,12 +74,15 @@ export async function restoreCouponState(redis: Redis, source: PersistedSource, 
 }
 
 /**
- * Puts every persisted holder of the coupon into its Redis users hash (and raises the
- * sequence counter to the highest persisted one), for a Redis that lost writes while the
- * coupon's metadata survived. Returns how many holders Redis had been missing.
+ * Puts every persisted holder of the coupon into its Redis users hash, for a Redis that
+ * lost writes while the coupon's metadata survived; the counter lost numbers too, so it
+ * moves past every one that may be in flight. Returns how many holders Redis had been missing.
  */
 export async function repairCouponHolders(redis: Redis, source: PersistedSource, couponId: number): Promise<number> {
-  return (await mergePersistedHolders(redis, source, couponId)).added;
+  const keys = couponKeys(couponId);
+  const { added, maxSequence } = await mergePersistedHolders(redis, source, couponId);
+  await redis.mergeHolders(keys.users, keys.seq, maxSequence + SEQUENCE_GAP_AFTER_LOSS);
+  return added;
 }
 
 // Every persisted row holds its user's place, deleted or not: one per user per coupon, ever.

@@ -24,7 +24,8 @@ export interface IssuanceRecord {
 
 /** The worker's verdict on one issuance. */
 export type Verdict =
-  | { status: 'issued'; userCouponId: number; issuedAt: number }
+  /** `sequence` when the row took a new number: the one Redis handed out was taken. */
+  | { status: 'issued'; userCouponId: number; issuedAt: number; sequence?: number }
   | { status: 'failed'; reason: FailureReason; release: boolean };
 
 export interface Settlement {

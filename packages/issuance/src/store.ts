@@ -131,11 +131,20 @@ export class IssuanceStore {
     for (const { item, verdict } of settlements) {
       keys.push(couponKeys(item.couponId).issuance(item.issuanceId));
       args.push(index.get(item.couponId)!, item.issuanceId, verdict.status);
-      if (verdict.status === 'issued') args.push(verdict.userCouponId, verdict.issuedAt, '0');
-      else args.push(verdict.reason, now, verdict.release ? '1' : '0');
+      if (verdict.status === 'issued') args.push(verdict.userCouponId, verdict.issuedAt, '0', verdict.sequence ?? '');
+      else args.push(verdict.reason, now, verdict.release ? '1' : '0', '');
     }
     const flags = await this.redis.settleMany(keys.length, ...keys, ...args);
     return flags.map((flag) => flag === 1);
+  }
+
+  /**
+   * Moves the coupon's sequence counter to at least `atLeast` (never back): a row took a
+   * number past what Redis handed out, so Redis had lost numbers.
+   */
+  async raiseSequence(couponId: number, atLeast: number): Promise<void> {
+    const keys = couponKeys(couponId);
+    await this.redis.mergeHolders(keys.users, keys.seq, atLeast);
   }
 
   /** Rebuilds a coupon's lost state from PostgreSQL; false when the coupon does not exist. */
@@ -148,9 +157,9 @@ export class IssuanceStore {
     return repairCouponHolders(this.redis, this.source, couponId);
   }
 
-  /** Writes an admin change into the coupon's metadata, rebuilding it first when missing. */
-  mirror(coupon: CouponSnapshot): Promise<void> {
-    return mirrorCoupon(this.redis, this.source, coupon);
+  /** Writes an admin change into the coupon's metadata, building it first when missing. */
+  mirror(coupon: CouponSnapshot, options: { created?: boolean } = {}): Promise<void> {
+    return mirrorCoupon(this.redis, this.source, coupon, options.created);
   }
 
   /** The counter every coupon change bumps (see CATALOG_VERSION_KEY). */

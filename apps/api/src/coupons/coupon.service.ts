@@ -41,7 +41,7 @@ export async function createCoupon(ctx: ApiContext, body: CreateCouponBody): Pro
     await appendCouponHistory(trx, coupon, 'created');
     return coupon;
   });
-  await mirror(ctx, row);
+  await mirror(ctx, row, true);
   return row;
 }
 
@@ -88,9 +88,9 @@ export async function deleteCouponById(ctx: ApiContext, id: number, ifMatch?: If
 // change into an error the admin would retry (count adds!). The reconciler compares
 // versions and repairs the mirror. The catalog version tells every API process's coupon
 // list to reload before this call answers.
-async function mirror(ctx: ApiContext, row: CouponRow): Promise<void> {
+async function mirror(ctx: ApiContext, row: CouponRow, created = false): Promise<void> {
   try {
-    await ctx.issuance.mirror(toCouponSnapshot(row));
+    await ctx.issuance.mirror(toCouponSnapshot(row), { created });
   } catch (err) {
     ctx.log.error({ err, couponId: row.id }, 'coupon mirror failed; the reconciler will repair it');
   }

@@ -4,6 +4,7 @@ export interface WorkerMetrics {
   registry: Registry;
   settled: Counter<'outcome'>;
   acceptedThenFailed: Counter<'reason'>;
+  renumbered: Counter;
   batchSize: Histogram;
   batchDuration: Histogram;
   persistLag: Histogram;
@@ -43,6 +44,11 @@ export function createWorkerMetrics(): WorkerMetrics {
       registers: [registry],
     }),
     acceptedThenFailed,
+    renumbered: new Counter({
+      name: 'coupon_sequence_renumbered_total',
+      help: 'Issuances whose sequence a row already held (Redis had lost its counter): written under a new number',
+      registers: [registry],
+    }),
     batchSize: new Histogram({
       name: 'coupon_persist_batch_size',
       help: 'Issuances per persisted batch',

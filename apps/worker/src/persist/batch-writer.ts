@@ -1,4 +1,4 @@
-import type { BatchOutcomeCounts, IssuanceItem, Verdict } from '@coupon/issuance';
+import { SEQUENCE_GAP_AFTER_LOSS, type BatchOutcomeCounts, type IssuanceItem, type Verdict } from '@coupon/issuance';
 import { Batcher, crashNow } from '@coupon/runtime';
 import type { WorkerContext } from '../context';
 import { persistBatch } from './persist-batch';
@@ -22,6 +22,7 @@ export function createBatchWriter(ctx: WorkerContext, onProgress: () => void): B
       metrics.batchSize.observe(items.length);
       if (config.FAULT_CRASH_AT === 'after-commit') await crashNow();
       const settled = await ctx.issuance.settleMany(items.map((item, i) => ({ item, verdict: verdicts[i]! })));
+      await raiseRenumbered(ctx, items, verdicts);
       onProgress();
       items.forEach((item, i) => {
         if (!settled[i]) return; // a retry of what was settled before: counted then
@@ -43,6 +44,23 @@ export function createBatchWriter(ctx: WorkerContext, onProgress: () => void): B
     config.BATCH_SIZE,
     config.BATCH_WAIT_MS,
   );
+}
+
+/**
+ * A row that took a new number shows that Redis's counter had lost numbers it handed out:
+ * the coupon's counter moves past every one that may still be in flight.
+ */
+async function raiseRenumbered(ctx: WorkerContext, items: IssuanceItem[], verdicts: Verdict[]): Promise<void> {
+  const highest = new Map<number, number>();
+  items.forEach((item, i) => {
+    const verdict = verdicts[i]!;
+    if (verdict.status !== 'issued' || verdict.sequence === undefined) return;
+    ctx.metrics.renumbered.inc();
+    ctx.log.warn({ issuanceId: item.issuanceId, couponId: item.couponId, from: item.sequence, to: verdict.sequence },
+      'sequence already taken: the row took a new number');
+    highest.set(item.couponId, Math.max(highest.get(item.couponId) ?? 0, verdict.sequence));
+  });
+  for (const [couponId, sequence] of highest) await ctx.issuance.raiseSequence(couponId, sequence + SEQUENCE_GAP_AFTER_LOSS);
 }
 
 /** A job's result as Bull Board shows it. */

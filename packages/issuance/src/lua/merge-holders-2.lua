@@ -6,7 +6,8 @@
 
   KEYS[1] users  HASH   userId -> issuanceId
   KEYS[2] seq    STRING last sequence number handed out
-  ARGV[1] highest sequence among the rows given
+  ARGV[1] the least value the counter may have (the highest sequence among the rows given,
+          or further when numbers may have been lost); it never moves back
   ARGV[2..] userId, issuanceId pairs
 
   Returns how many of the users were missing from the hash.

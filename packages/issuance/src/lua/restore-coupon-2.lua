@@ -1,11 +1,13 @@
 --[[
-  Completes a rebuild of a coupon's state from PostgreSQL. The caller has already merged
-  the persisted holders into the users hash; reservations are refused until this script
-  writes the metadata, so no stock can be taken from a half-built state.
+  Completes a build of a coupon's state: for a coupon just created, or a rebuild from
+  PostgreSQL, whose caller has already merged the persisted holders into the users hash.
+  Reservations are refused until this script writes the metadata, so no stock can be taken
+  from a half-built state.
 
   KEYS[1] meta  HASH   coupon metadata
   KEYS[2] seq   STRING last sequence number
-  ARGV[1] highest persisted sequence
+  ARGV[1] the least value the sequence counter may have: 0 for a coupon just created; after a
+          loss, past every number the lost counter may have handed out (coupon-state.ts)
   ARGV[2] version, ARGV[3..] field, value pairs
 
   Returns 1 when restored, 0 when another process restored it first.

@@ -13,10 +13,11 @@
   ARGV[3 .. 2+C] per coupon, its settlement channel (a sharded pub/sub channel in the
           coupon's slot): the ids settled by this call are published there, comma-joined,
           for the API processes whose clients long-poll them
-  ARGV[3+C ..] per issuance, 6 values:
+  ARGV[3+C ..] per issuance, 7 values:
           coupon index c (1-based), issuanceId, status (issued | failed),
           userCouponId (issued) or failureReason (failed),
-          issuedAt / settledAt ms, release ('1': the user's place goes back to the stock)
+          issuedAt / settledAt ms, release ('1': the user's place goes back to the stock),
+          the row's sequence when it took a new number ('' otherwise)
 
   Returns one flag per issuance, in order: 1 settled by this call, 0 already settled (a
   retry) or unknown.
@@ -25,17 +26,19 @@ local ttl = tonumber(ARGV[1])
 local coupons = tonumber(ARGV[2])
 local settled = {}
 local announced = {}
-local n = (#ARGV - 2 - coupons) / 6
+local n = (#ARGV - 2 - coupons) / 7
 for i = 1, n do
-  local a = 2 + coupons + (i - 1) * 6
+  local a = 2 + coupons + (i - 1) * 7
   local c = tonumber(ARGV[a + 1])
   local issuanceId, status, value, at, release = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local sequence = ARGV[a + 7]
   local pending, users, record = KEYS[2 * c - 1], KEYS[2 * c], KEYS[2 * coupons + i]
   redis.call('ZREM', pending, issuanceId)
   settled[i] = 0
   if redis.call('HGET', record, 'status') == 'pending' then
     if status == 'issued' then
       redis.call('HSET', record, 'status', 'issued', 'userCouponId', value, 'issuedAt', at)
+      if sequence ~= '' then redis.call('HSET', record, 'sequence', sequence) end
     else
       redis.call('HSET', record, 'status', 'failed', 'failureReason', value, 'settledAt', at)
       if release == '1' then
