@@ -53,7 +53,9 @@ export function createApiContext(config: ApiConfig): ApiContext {
   // a lost connection surfaces on the add that needed it (503); here it is only logged
   issuanceQueue.on('error', (err) => log.warn({ err: err.message }, 'issuance queue connection error'));
   // connected on the first long poll; channels carry no client-side key prefix
-  const subscriber = connectRedis(redisTarget(config), { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  const subscriber = connectRedis(redisTarget(config), {
+    lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, shardedSubscribers: true,
+  });
   subscriber.on('error', (err) => log.warn({ err: err.message }, 'settlement subscriber connection error'));
   const metrics = createApiMetrics();
   // its own server only when named: a limiter check waits at most 500 ms for it, then falls back

@@ -35,6 +35,11 @@ export function redisTarget(config: RedisTopologyConfig): RedisTarget {
   };
 }
 
+interface ClusterOnly {
+  /** On a Cluster: SSUBSCRIBE on the node that owns each channel's slot (a subscriber's need). */
+  shardedSubscribers?: boolean;
+}
+
 /**
  * A client for the target with exactly these options: ioredis, BullMQ and Bull Board all
  * connect through here, so one setting moves all of them to another topology.
@@ -45,15 +50,17 @@ export function redisTarget(config: RedisTopologyConfig): RedisTarget {
  * ioredis's Cluster offers under the same names. Commands that span nodes (SCAN, KEYS,
  * FLUSHDB) would see one node only, and the service uses none.
  */
-export function connectRedis(target: string | RedisTarget, options: RedisOptions = {}): Redis {
+export function connectRedis(target: string | RedisTarget, options: RedisOptions & ClusterOnly = {}): Redis {
   const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
-  if (t.sentinels) return connectSentinel(t, options);
-  if (!t.clusterNodes) return new Redis(t.url, options);
-  const { keyPrefix, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = options;
+  const { shardedSubscribers, ...redisOptions } = options;
+  if (t.sentinels) return connectSentinel(t, redisOptions);
+  if (!t.clusterNodes) return new Redis(t.url, redisOptions);
+  const { keyPrefix, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = redisOptions;
   const cluster = new Cluster(parseNodes(t.clusterNodes), {
     keyPrefix,
     enableOfflineQueue,
     enableAutoPipelining,
+    shardedSubscribers,
     redisOptions: { ...credentialsOf(t.url), ...nodeOptions },
   });
   return cluster as unknown as Redis;
