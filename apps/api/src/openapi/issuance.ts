@@ -15,7 +15,12 @@ const issuance = issuanceResponse
     status: shape.status.openapi({
       description: '`pending` from acceptance until the worker has written the user coupon, then `issued` or `failed`',
     }),
-    sequence: shape.sequence.openapi({ description: '1-based order of acceptance within the coupon' }),
+    sequence: shape.sequence.openapi({
+      description:
+        '1-based order of acceptance within the coupon; never repeats within it. After Redis lost a coupon\'s state the '
+        + 'numbers jump ahead (past any that may have been in flight), and in the rare case a number was handed out '
+        + 'twice, the later issuance is written under a new one, which the issuance shows once `issued`.',
+    }),
     userCouponId: shape.userCouponId.openapi({ description: 'the user coupon once `issued`, else null' }),
     failureReason: shape.failureReason.openapi({
       description:
@@ -65,7 +70,8 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     summary: 'Issue a coupon to a user',
     description:
       'Reserves stock and enqueues the write; the 202 is a promise that exactly one user coupon will exist. Poll the '
-      + '`Location` for the outcome. Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever. '
+      + '`Location` for the outcome (long poll: `?wait=20`). The 202 is sent once the request\'s group of reservations '
+      + 'is in the queue (and, with `ISSUANCE_DURABILITY=replica`, acknowledged by `REDIS_MIN_REPLICAS` replicas). Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever. '
       + 'Each user may send `RATE_LIMIT_USER_ISSUE` issue requests per second (default 5, all API processes together); '
       + 'past that 429 `rate_limited` with `Retry-After`, and nothing is reserved. In `AUTH_MODE=jwt` the token must be '
       + "the body's `userId`'s (or a backend's).",
@@ -89,7 +95,10 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
           service_unavailable: {
             // the reservation may stand although its enqueue failed: the id lets the client poll
             schema: problem.extend({ issuanceId: z.string().optional() }),
-            detail: 'the issuance queue is unavailable; poll the issuance or retry',
+            description:
+              'The queue (or, with `ISSUANCE_DURABILITY=replica`, enough Redis replicas) did not take the request\'s '
+              + 'group in time. With an `issuanceId` the reservation stands: poll it; without one, retry.',
+            detail: 'the issuance queue is unavailable; the reservation stands: poll the issuance or retry',
             extra: { issuanceId: pending.issuanceId },
           },
         },
@@ -102,9 +111,12 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     path: '/v1/issuances/{issuanceId}',
     tags: [TAGS.issuance],
     security: userAuth,
-    summary: 'Read an issuance',
+    summary: 'Read an issuance (or long-poll it)',
     description:
-      'In `AUTH_MODE=jwt` with a user token, an issuance of another user and an id that does not exist both answer 403 '
+      'With `wait=N` (0–20 s) a pending issuance is answered as soon as it settles (`issued` or `failed`), or after N '
+      + 'seconds with its current state, whichever comes first; a settled one answers at once. A waiting request holds '
+      + 'no database or Redis connection of its own: thousands may wait at once. Without `wait` it answers at once. '
+      + 'In `AUTH_MODE=jwt` with a user token, an issuance of another user and an id that does not exist both answer 403 '
       + '`forbidden`, so that the answer never tells whether someone else\'s issuance exists; a backend token (and '
       + '`AUTH_MODE=trusted`) gets 404 `issuance_not_found` for an unknown id.',
     request: {
@@ -114,10 +126,16 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
           example: pending.issuanceId,
         }),
       }),
+      query: z.object({
+        wait: z.string().optional().openapi({
+          type: 'integer', minimum: 0, maximum: 20, example: 20,
+          description: 'long poll: answer when the issuance settles or after this many seconds (0–20; else 400)',
+        }),
+      }),
     },
     responses: {
       200: { description: 'The issuance', content: { 'application/json': { schema: issuance, examples: issuanceExamples } } },
-      ...problemResponses(['issuance_not_found', ...USER_ERRORS, ...SERVER_ERRORS]),
+      ...problemResponses(['validation_failed', 'issuance_not_found', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
 
