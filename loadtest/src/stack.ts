@@ -37,7 +37,11 @@ export async function startStack(config: BenchConfig): Promise<Stack> {
   try {
     if (config.benchUrl) return await useRunningStack(config, ceiling);
     return await startOwnStack(config, {
-      ceiling: { url: ceiling.url, pid: ceiling.child.pid }, stopCeiling: () => ceiling.child.stop(), redisUrl: config.redisUrl, withJwt: config.phases.includes('peak-jwt'), redisPids: () => sharedRedisPid(config),
+      ceiling: { url: ceiling.url, pid: ceiling.child.pid },
+      stopCeiling: () => ceiling.child.stop(),
+      redisUrl: config.redisUrl,
+      withJwt: config.phases.includes('peak-jwt'),
+      redisPids: () => sharedRedisPid(config),
     });
   } catch (error) {
     await ceiling.child.stop();

@@ -25,29 +25,15 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   const ratio = (phase: Phase) => num(median(runs.map((r) => (r[phase] && r.ceiling ? r[phase].rate / r.ceiling.rate : NaN))), 2);
   const jwtRatios = runs.map((r) => (r.peak && r['peak-jwt'] ? r['peak-jwt'].rate / r.peak.rate : NaN));
 
-  // the service's CPU per accepted issuance (all four server parties) over the bare
-  // server's CPU per request, each run against its own ceiling
-  const serverCpu = (phase: Phase) => median(runs.map((r) => {
-    const p = r[phase];
-    const ceilingUs = r.ceiling?.extra['cpuUs.server'];
-    if (!p || !ceilingUs) return NaN;
-    return ['api', 'worker', 'redis', 'postgres'].reduce((sum, k) => sum + (p.extra[`cpuUs.${k}`] ?? NaN), 0) / ceilingUs;
-  }));
   const rows: string[][] = [];
   const add = (phase: Phase, load: string, rate: string, notes: string) => {
     if (of(phase).length === 0) return;
     rows.push([
       phase, load, rate + each(phase), ms(med(phase, (r) => r.p50)), ms(med(phase, (r) => r.p99)), num(med(phase, (r) => r.errors)),
-      phase === 'ceiling' ? '1' : num(serverCpu(phase), 2), notes,
+      phase === 'ceiling' ? '1' : num(serverCpu(runs, phase), 2), notes,
     ]);
   };
-  const cpu = (phase: Phase) => {
-    const parts = ['server', 'api', 'worker', 'redis', 'replica', 'postgres', 'client']
-      .map((k) => [k, extra(phase, `cpuUs.${k}`)] as const)
-      .filter(([, v]) => Number.isFinite(v))
-      .map(([k, v]) => `${k} ${num(v)}`);
-    return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
-  };
+  const cpu = (phase: Phase) => cpuNotes((key) => extra(phase, key));
   add('ceiling', `${config.connections} conn, ${config.peakSeconds} s, bare express 202`, `${num(med('ceiling', (r) => r.rate))} req/s`, `${config.apiProcesses} processes (node:cluster); ${cpu('ceiling')}`);
   add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${ratio('peak')} × ceiling; ${cpu('peak')}`);
   add(
@@ -86,6 +72,28 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
 }
 
 const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+/**
+ * The service's CPU per accepted issuance (all four server parties) over the bare server's
+ * CPU per request, each run against its own ceiling.
+ */
+function serverCpu(runs: RunResults[], phase: Phase): number {
+  return median(runs.map((r) => {
+    const p = r[phase];
+    const ceilingUs = r.ceiling?.extra['cpuUs.server'];
+    if (!p || !ceilingUs) return NaN;
+    return ['api', 'worker', 'redis', 'postgres'].reduce((sum, k) => sum + (p.extra[`cpuUs.${k}`] ?? NaN), 0) / ceilingUs;
+  }));
+}
+
+/** "CPU µs/req: api …, worker …" from the parties a phase measured. */
+function cpuNotes(extra: (key: string) => number): string {
+  const parts = ['server', 'api', 'worker', 'redis', 'replica', 'postgres', 'client']
+    .map((k) => [k, extra(`cpuUs.${k}`)] as const)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k} ${num(v)}`);
+  return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
+}
 
 /** The cost of each Redis durability setup: peak on private servers, against `local` without AOF. */
 function durabilityTable(config: BenchConfig, runs: RunResults[], cpu: (phase: Phase) => string): string | null {
