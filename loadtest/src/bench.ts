@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { config, type Phase } from './config';
+import { closeDurabilityStacks } from './durability';
 import * as phases from './phases';
 import { ROOT } from './processes';
+import { closeAllRedisSetups } from './redis-servers';
 import { startStack } from './stack';
 import { renderTable, type RunResults } from './table';
 
@@ -19,6 +21,8 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     log('interrupted: stopping the stack and deleting the bench data');
+    await closeDurabilityStacks();
+    await closeAllRedisSetups(); // one whose stack was still starting
     await stack.close().catch(() => {});
     process.exit(130);
   };

@@ -54,14 +54,17 @@ export async function waitPersisted(stack: Stack, couponId: number, timeoutMs: n
  * rows = accepted, no duplicate (coupon, user), no oversell. The client may have given up on
  * requests still in flight when a timed load stopped; those may have been accepted without
  * the client seeing the 202, so accepted lies between the 202s seen and that plus the unanswered.
+ * A 503 may carry a reservation that stands (API.md: replicas too slow to acknowledge it),
+ * so 503s widen the range as the unanswered do.
  */
 export function verify(phase: string, coupon: BenchCoupon, load: LoadResult, state: Persisted): Check {
   const { unanswered } = load;
+  const unavailable = load.statusCodes['503'] ?? 0;
   const failures: string[] = [];
   if (state.rows !== state.redisAccepted) failures.push(`rows ${state.rows} != accepted ${state.redisAccepted}`);
   if (state.redisPending !== 0) failures.push(`${state.redisPending} still pending`);
-  if (state.redisAccepted < load.accepted || state.redisAccepted > load.accepted + unanswered) {
-    failures.push(`accepted ${state.redisAccepted} outside [202s ${load.accepted}, +${unanswered} unanswered]`);
+  if (state.redisAccepted < load.accepted || state.redisAccepted > load.accepted + unanswered + unavailable) {
+    failures.push(`accepted ${state.redisAccepted} outside [202s ${load.accepted}, +${unanswered} unanswered${unavailable ? ` +${unavailable} 503s` : ''}]`);
   }
   if (state.distinctUsers !== state.rows) failures.push(`${state.rows - state.distinctUsers} duplicate (coupon,user)`);
   if (state.historyRows !== state.rows) failures.push(`history rows ${state.historyRows} != rows ${state.rows}`);
@@ -70,7 +73,7 @@ export function verify(phase: string, coupon: BenchCoupon, load: LoadResult, sta
   const ok = failures.length === 0;
   const stock = coupon.type === 'limited' ? `stock ${coupon.count}` : 'unlimited';
   const line = `check ${phase.padEnd(9)} coupon ${coupon.id}: ${ok ? 'OK ' : 'FAIL'} rows ${state.rows} = accepted ${state.redisAccepted} ` +
-    `(202s seen ${load.accepted}, unanswered ${unanswered}), duplicates ${state.rows - state.distinctUsers}, ` +
+    `(202s seen ${load.accepted}, unanswered ${unanswered}${unavailable ? `, 503s ${unavailable}` : ''}), duplicates ${state.rows - state.distinctUsers}, ` +
     `${stock}${ok ? '' : ` — ${failures.join('; ')}`}`;
   return { ok, line };
 }

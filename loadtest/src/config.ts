@@ -1,5 +1,6 @@
 // Every knob of the benchmark, read once from the environment. BENCH_SHORT=1 shrinks the
 // phases to a ~1 minute smoke run; each duration can also be set on its own.
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { ROOT } from './processes';
 
@@ -14,15 +15,25 @@ function int(name: string, full: number, smoke: number): number {
   return value;
 }
 
-export const PHASES = ['ceiling', 'peak', 'peak-jwt', 'sustained', 'seed', 'drain'] as const;
+/**
+ * The peak load against API + worker started on a Redis setup of the phase's own (private
+ * redis-server processes): the durability table. peak-local is the baseline of the ratios.
+ */
+export const DURABILITY_PHASES = ['peak-local', 'peak-aof-everysec', 'peak-aof-always', 'peak-replica'] as const;
+export const PHASES = ['ceiling', 'peak', 'peak-jwt', 'sustained', 'seed', 'flash', 'drain', ...DURABILITY_PHASES] as const;
 export type Phase = (typeof PHASES)[number];
+export type DurabilityPhase = (typeof DURABILITY_PHASES)[number];
 
+export const isDurabilityPhase = (phase: Phase): phase is DurabilityPhase => (DURABILITY_PHASES as readonly string[]).includes(phase);
+
+/** Without BENCH_PHASES: every phase but the durability ones, which BENCH_DURABILITY=1 adds (~2 min more). */
 function phases(): Phase[] {
-  if (!env.BENCH_PHASES) return [...PHASES];
+  const durability = env.BENCH_DURABILITY === '1';
+  if (!env.BENCH_PHASES) return PHASES.filter((p) => durability || !isDurabilityPhase(p));
   const wanted = env.BENCH_PHASES.split(',').map((p) => p.trim());
   const unknown = wanted.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`BENCH_PHASES: unknown phase ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
-  return PHASES.filter((p) => wanted.includes(p));
+  return PHASES.filter((p) => wanted.includes(p) || (durability && isDurabilityPhase(p)));
 }
 
 export const config = {
@@ -62,6 +73,16 @@ export const config = {
   sustainedConnections: int('BENCH_SUSTAINED_CONNECTIONS', 100, 100),
   seedSeconds: int('BENCH_SEED_SECONDS', 15, 5),
   drainCount: int('BENCH_DRAIN_COUNT', 100_000, 10_000),
+  /** flash: virtual users, each on one keep-alive connection, issuing then long-polling in a loop. */
+  flashUsers: int('BENCH_FLASH_USERS', 200, 200),
+  flashSeconds: int('BENCH_FLASH_SECONDS', 15, 5),
+  /** flash: the `wait` of each long poll (API.md allows 0–20 s). */
+  flashWaitSeconds: int('BENCH_FLASH_WAIT_SECONDS', 20, 20),
+  /**
+   * Where the durability phases' redis-servers keep their AOF (a temp dir under it): the
+   * cost of `appendfsync always` is that file system's fsync, so not a tmpfs.
+   */
+  redisDir: resolve(env.BENCH_REDIS_DIR || tmpdir()),
   /** How long persistence may take to catch up before a check fails. */
   settleTimeoutMs: int('BENCH_SETTLE_TIMEOUT_MS', 120_000, 60_000),
   /** When set, the API and worker run under `node --cpu-prof` and write profiles there. */

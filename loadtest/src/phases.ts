@@ -1,9 +1,11 @@
-// The five measurements. Each issue phase uses a coupon of its own and ends with the check.
+// The measurements. Each issue phase uses a coupon of its own and ends with the check.
 import { createCoupon, ensureOpenCoupons } from './admin';
 import { readLag, readPersisted, verify, waitPersisted, type Check } from './checks';
-import type { BenchConfig, Phase } from './config';
+import { type BenchConfig, type DurabilityPhase, type Phase } from './config';
+import { startDurabilityStack } from './durability';
+import { runFlash } from './flash';
 import { runLoad, type LoadResult } from './load';
-import { postgresCpuSeconds, redisServerPid, sleep, treeCpuSeconds, treeRssMiB } from './processes';
+import { postgresCpuSeconds, sleep, treeCpuSeconds, treeRssMiB } from './processes';
 import type { Stack } from './stack';
 
 export interface PhaseResult {
@@ -70,9 +72,9 @@ function cpuMeter(parties: Record<string, number | null>, withPostgres = false) 
   };
 }
 
-/** The stack's processes whose CPU an issue load is measured on. */
-function stackParties({ config, stack }: RunContext, api = stack.apiPid()) {
-  return { api, worker: stack.workerPid(), redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
+/** The stack's processes whose CPU an issue load is measured on (its own Redis, for a durability phase). */
+function stackParties({ stack }: RunContext, api = stack.apiPid()) {
+  return { api, worker: stack.workerPid(), ...stack.redisPids() };
 }
 
 export async function ceiling(run: RunContext): Promise<PhaseResult> {
@@ -189,7 +191,74 @@ function pidRss(pid: number | null): number {
   return pid === null ? NaN : treeRssMiB(pid);
 }
 
+/**
+ * Users issue, then long-poll their issuance until it settles: completed sales/s (the user
+ * knows the outcome) and the time from the request to that. Two checks: the usual one, and
+ * that every sale ended `issued` (the stock is ample) with no more issued than rows.
+ */
+export async function flash(run: RunContext): Promise<PhaseResult> {
+  const { config, stack } = run;
+  const coupon = await createCoupon(stack.apiUrl, config.adminToken, `bench ${run.tag} flash`, 'limited', BIG_STOCK);
+  const cpu = cpuMeter(stackParties(run), true);
+  const r = await runFlash({
+    url: stack.apiUrl, couponId: coupon.id, userTag: `${run.tag}-flash`,
+    users: config.flashUsers, seconds: config.flashSeconds, waitSeconds: config.flashWaitSeconds,
+  });
+  const measured = cpu(r.sales);
+  const state = await waitPersisted(stack, coupon.id, config.settleTimeoutMs);
+  const check = verify('flash', coupon, r, state);
+  const outcomesOk = r.failed === 0 && r.refused === 0 && r.unfinished === 0 && r.issued === r.sales && r.issued <= state.rows;
+  const outcomes: Check = {
+    ok: outcomesOk,
+    line: `check flash     outcomes: ${outcomesOk ? 'OK ' : 'FAIL'} sales ${r.sales}: issued ${r.issued} (rows ${state.rows}), ` +
+      `failed ${r.failed}, refused ${r.refused}, unfinished ${r.unfinished}`,
+  };
+  run.log(check.line);
+  run.log(outcomes.line);
+  return {
+    rate: r.salesInWindow / r.seconds, p50: r.p50, p99: r.p99, errors: r.errors,
+    extra: {
+      ...measured, sales: r.sales, pollsPerSale: r.polls / Math.max(1, r.sales - r.refused),
+      acceptP50: r.acceptP50, acceptP99: r.acceptP99, accepted: r.accepted / r.seconds,
+    },
+    checks: [check, outcomes],
+  };
+}
+
+/**
+ * peak against an API + worker on a Redis setup of the phase's own (see durability.ts),
+ * after a warm-up of the fresh processes. WAIT calls are counted on the primary: the
+ * group commit shows as issuances per WAIT, and none at all means the API sent none.
+ */
+export async function peakDurability(run: RunContext, phase: DurabilityPhase): Promise<PhaseResult> {
+  const { config } = run;
+  const stack = await startDurabilityStack(config, run.stack, phase);
+  try {
+    const own: RunContext = { ...run, stack };
+    run.log(`${phase}: redis ${stack.redisSetup.url}${stack.redisSetup.replica ? ` + replica ${stack.redisSetup.replica.url}` : ''}, api ${stack.apiUrl}`);
+    const load = { connections: config.connections, seconds: config.peakSeconds };
+    if (config.warmupSeconds > 0) await issuePhase(own, `${phase}-warmup`, { ...load, seconds: config.warmupSeconds });
+    const waitsBefore = await stack.redisSetup.commandCalls('wait');
+    const cpu = cpuMeter(stackParties(own), true);
+    const { result: r, check, measured } = await issuePhase(own, phase, load, cpu);
+    const waitCalls = (await stack.redisSetup.commandCalls('wait')) - waitsBefore;
+    return {
+      rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors,
+      extra: { ...measured, waitCalls, issuancesPerWait: waitCalls ? r.accepted / waitCalls : NaN, unavailable: r.statusCodes['503'] ?? 0 },
+      checks: [check],
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+type Runner = (run: RunContext, done: Partial<Record<Phase, PhaseResult>>) => Promise<PhaseResult>;
+
 /** Every phase by its BENCH_PHASES name; peak-jwt sizes its token pool from this pass's peak. */
-export const runners: Record<Phase, (run: RunContext, done: Partial<Record<Phase, PhaseResult>>) => Promise<PhaseResult>> = {
-  ceiling, peak, 'peak-jwt': (run, done) => peakJwt(run, done.peak), sustained, seed, drain,
+export const runners: Record<Phase, Runner> = {
+  ceiling, peak, 'peak-jwt': (run, done) => peakJwt(run, done.peak), sustained, seed, flash, drain,
+  'peak-local': (run) => peakDurability(run, 'peak-local'),
+  'peak-aof-everysec': (run) => peakDurability(run, 'peak-aof-everysec'),
+  'peak-aof-always': (run) => peakDurability(run, 'peak-aof-always'),
+  'peak-replica': (run) => peakDurability(run, 'peak-replica'),
 };

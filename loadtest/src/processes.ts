@@ -104,10 +104,12 @@ export function treeRssMiB(pid: number): number {
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-function cpuSeconds(pid: number): number {
+/** utime + stime; with `reapedChildren`, plus cutime + cstime: the time of children that ended and were waited for. */
+function cpuSeconds(pid: number, reapedChildren = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (reapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) / TICKS_PER_SECOND;
 }
 
 /** CPU seconds (user + system) used so far by a process tree. */
@@ -136,7 +138,9 @@ export function redisServerPid(port: number): number | null {
 /**
  * CPU seconds used so far by every PostgreSQL process on this machine (the postmaster, its
  * backends and background workers, whichever cluster): the database's share of the work.
- * The server is shared, so on a busy machine this is an upper bound.
+ * The server is shared, so on a busy machine this is an upper bound. Backends that ended
+ * (a pool closing idle connections) count through the postmaster's reaped-children time,
+ * else the sum would drop when they go.
  */
 export function postgresCpuSeconds(): number {
   let sum = 0;
@@ -144,7 +148,7 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      sum += cpuSeconds(Number(entry));
+      sum += cpuSeconds(Number(entry), true);
     } catch {
       // gone
     }

@@ -9,7 +9,7 @@ import { deleteKeysMatching } from '@coupon/runtime';
 import pg from 'pg';
 import type { BenchConfig } from './config';
 import { JWT_AUDIENCE, JWT_ISSUER, createSigner, type BenchSigner } from './jwt';
-import { freePort, spawnNode, waitForHttp, type Child } from './processes';
+import { freePort, redisServerPid, spawnNode, waitForHttp, type Child } from './processes';
 
 export interface Stack {
   apiUrl: string;
@@ -27,21 +27,35 @@ export interface Stack {
   apiPid(): number | null;
   workerPid(): number | null;
   ceilingPid(): number;
+  /** The redis-server process(es) the apps use, by role ('redis', 'replica'): for the CPU meter. */
+  redisPids(): Record<string, number | null>;
   close(): Promise<void>;
 }
 
 export async function startStack(config: BenchConfig): Promise<Stack> {
   const ceiling = await startCeiling(config);
   try {
-    return config.benchUrl ? await useRunningStack(config, ceiling) : await startOwnStack(config, ceiling);
+    if (config.benchUrl) return await useRunningStack(config, ceiling);
+    return await startOwnStack(config, {
+      ceiling: { url: ceiling.url, pid: ceiling.child.pid },
+      stopCeiling: () => ceiling.child.stop(),
+      redisUrl: config.redisUrl,
+      withJwt: config.phases.includes('peak-jwt'),
+      redisPids: () => sharedRedisPid(config),
+    });
   } catch (error) {
     await ceiling.child.stop();
     throw error;
   }
 }
 
+/** The shared redis-server (others may run private ones here: found by its port). */
+function sharedRedisPid(config: BenchConfig) {
+  return { redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
+}
+
 /** Where the children's output goes (kept after the run, for a look when something failed). */
-const LOG_DIR = join(tmpdir(), 'coupon-bench');
+export const LOG_DIR = join(tmpdir(), 'coupon-bench');
 
 async function startCeiling(config: BenchConfig) {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -70,6 +84,7 @@ async function useRunningStack(config: BenchConfig, ceiling: { child: Child; url
     apiPid: () => config.apiPid,
     workerPid: () => config.workerPid,
     ceilingPid: () => ceiling.child.pid,
+    redisPids: () => sharedRedisPid(config),
     async close() {
       await ceiling.child.stop();
       await db.end();
@@ -78,7 +93,20 @@ async function useRunningStack(config: BenchConfig, ceiling: { child: Child; url
   };
 }
 
-async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: string }): Promise<Stack> {
+export interface OwnStackOptions {
+  ceiling: { url: string; pid: number };
+  /** The main stack stops the ceiling server with itself; a durability variant only borrows it. */
+  stopCeiling?: () => Promise<void>;
+  redisUrl: string;
+  /** More environment for the API and worker (e.g. ISSUANCE_DURABILITY). */
+  env?: Record<string, string>;
+  withJwt: boolean;
+  redisPids(): Record<string, number | null>;
+}
+
+/** A fresh database and key prefixes, the API and the worker (and the jwt API when asked). */
+export async function startOwnStack(config: BenchConfig, options: OwnStackOptions): Promise<Stack> {
+  const { ceiling } = options;
   const name = `coupon_bench_${randomBytes(4).toString('hex')}`;
   const keyPrefix = `${name}:`;
   const queuePrefix = `{${name}-bull}`;
@@ -87,26 +115,27 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const databaseUrl = withDatabase(config.adminDatabaseUrl, name);
-  const redis = new Redis(config.redisUrl);
+  const redis = new Redis(options.redisUrl);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 
   const profile = config.profileDir ? profileArgs(config.profileDir) : [];
   const common = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: config.redisUrl,
+    REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
     QUEUE_PREFIX: queuePrefix,
     ADMIN_TOKEN: config.adminToken,
     LOG_LEVEL: config.logLevel,
     MIGRATE_ON_START: 'true',
     HOST: '127.0.0.1',
+    ...options.env,
   };
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   let api: Child | null = null;
   let jwtApi: Child | null = null;
   let worker: Child | null = null;
-  const signer = config.phases.includes('peak-jwt') ? createSigner() : null;
+  const signer = options.withJwt ? createSigner() : null;
   const jwtPort = await freePort();
 
   const startWorker = async () => {
@@ -115,7 +144,7 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, worker);
   };
   const close = async () => {
-    await Promise.allSettled([ceiling.child.stop(), api?.stop(), (jwtApi as Child | null)?.stop(), (worker as Child | null)?.stop()]);
+    await Promise.allSettled([options.stopCeiling?.(), api?.stop(), (jwtApi as Child | null)?.stop(), (worker as Child | null)?.stop()]);
     await db.end().catch(() => {});
     await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
     redis.disconnect();
@@ -155,7 +184,8 @@ async function startOwnStack(config: BenchConfig, ceiling: { child: Child; url: 
     startWorker,
     apiPid: () => api?.pid ?? null,
     workerPid: () => (worker as Child | null)?.pid ?? null,
-    ceilingPid: () => ceiling.child.pid,
+    ceilingPid: () => ceiling.pid,
+    redisPids: options.redisPids,
     close,
   };
 }

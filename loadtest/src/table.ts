@@ -1,6 +1,8 @@
 // The one table: median over runs of every figure, with each run's headline rate beside it.
-import type { BenchConfig, Phase } from './config';
+import { DURABILITY_PHASES, type BenchConfig, type Phase } from './config';
+import { DURABILITY_SETUPS } from './durability';
 import type { PhaseResult } from './phases';
+import { fileSystemOf } from './redis-servers';
 
 export type RunResults = Partial<Record<Phase, PhaseResult>>;
 
@@ -23,29 +25,15 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   const ratio = (phase: Phase) => num(median(runs.map((r) => (r[phase] && r.ceiling ? r[phase].rate / r.ceiling.rate : NaN))), 2);
   const jwtRatios = runs.map((r) => (r.peak && r['peak-jwt'] ? r['peak-jwt'].rate / r.peak.rate : NaN));
 
-  // the service's CPU per accepted issuance (all four server parties) over the bare
-  // server's CPU per request, each run against its own ceiling
-  const serverCpu = (phase: Phase) => median(runs.map((r) => {
-    const p = r[phase];
-    const ceilingUs = r.ceiling?.extra['cpuUs.server'];
-    if (!p || !ceilingUs) return NaN;
-    return ['api', 'worker', 'redis', 'postgres'].reduce((sum, k) => sum + (p.extra[`cpuUs.${k}`] ?? NaN), 0) / ceilingUs;
-  }));
   const rows: string[][] = [];
   const add = (phase: Phase, load: string, rate: string, notes: string) => {
     if (of(phase).length === 0) return;
     rows.push([
       phase, load, rate + each(phase), ms(med(phase, (r) => r.p50)), ms(med(phase, (r) => r.p99)), num(med(phase, (r) => r.errors)),
-      phase === 'ceiling' ? '1' : num(serverCpu(phase), 2), notes,
+      phase === 'ceiling' ? '1' : num(serverCpu(runs, phase), 2), notes,
     ]);
   };
-  const cpu = (phase: Phase) => {
-    const parts = ['server', 'api', 'worker', 'redis', 'postgres', 'client']
-      .map((k) => [k, extra(phase, `cpuUs.${k}`)] as const)
-      .filter(([, v]) => Number.isFinite(v))
-      .map(([k, v]) => `${k} ${num(v)}`);
-    return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
-  };
+  const cpu = (phase: Phase) => cpuNotes((key) => extra(phase, key));
   add('ceiling', `${config.connections} conn, ${config.peakSeconds} s, bare express 202`, `${num(med('ceiling', (r) => r.rate))} req/s`, `${config.apiProcesses} processes (node:cluster); ${cpu('ceiling')}`);
   add('peak', `${config.connections} conn, ${config.peakSeconds} s, issue`, `${num(med('peak', (r) => r.rate))} accepted/s`, `${ratio('peak')} × ceiling; ${cpu('peak')}`);
   add(
@@ -64,6 +52,13 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   );
   add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `${ratio('seed')} × ceiling; latency over both requests; ${num(extra('seed', 'lists'))} lists/s`);
   add(
+    'flash',
+    `${num(config.flashUsers)} users (1 conn each), ${config.flashSeconds} s, issue then long poll (wait=${config.flashWaitSeconds}) until settled`,
+    `${num(med('flash', (r) => r.rate))} sales/s`,
+    `p50/p99: request → outcome known; 202 itself p50 ${ms(extra('flash', 'acceptP50'))}, p99 ${ms(extra('flash', 'acceptP99'))}; ` +
+      `${num(extra('flash', 'pollsPerSale'), 2)} polls per sale; ${cpu('flash')}`,
+  );
+  add(
     'drain',
     `${num(config.drainCount)} pending, worker started`,
     `${num(med('drain', (r) => r.rate))} rows/s`,
@@ -71,6 +66,57 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
   );
 
   const header = ['phase', 'load', 'throughput', 'p50', 'p99', 'errors', 'server CPU per issuance ÷ ceiling server CPU per request', 'notes'];
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  const table = [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  const durability = durabilityTable(config, runs, cpu);
+  return durability ? `${table}\n\n${durability}` : table;
+}
+
+const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+/**
+ * The service's CPU per accepted issuance (all four server parties) over the bare server's
+ * CPU per request, each run against its own ceiling.
+ */
+function serverCpu(runs: RunResults[], phase: Phase): number {
+  return median(runs.map((r) => {
+    const p = r[phase];
+    const ceilingUs = r.ceiling?.extra['cpuUs.server'];
+    if (!p || !ceilingUs) return NaN;
+    return ['api', 'worker', 'redis', 'postgres'].reduce((sum, k) => sum + (p.extra[`cpuUs.${k}`] ?? NaN), 0) / ceilingUs;
+  }));
+}
+
+/** "CPU µs/req: api …, worker …" from the parties a phase measured. */
+function cpuNotes(extra: (key: string) => number): string {
+  const parts = ['server', 'api', 'worker', 'redis', 'replica', 'postgres', 'client']
+    .map((k) => [k, extra(`cpuUs.${k}`)] as const)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k} ${num(v)}`);
+  return parts.length ? `CPU µs/req: ${parts.join(', ')}` : '';
+}
+
+/** The cost of each Redis durability setup: peak on private servers, against `local` without AOF. */
+function durabilityTable(config: BenchConfig, runs: RunResults[], cpu: (phase: Phase) => string): string | null {
+  const ran = DURABILITY_PHASES.filter((phase) => runs.some((r) => r[phase]));
+  if (ran.length === 0) return null;
+  const header = ['durability', 'peak accepted/s', 'p50', 'p99', 'errors', '× `local` no-AOF peak', 'notes'];
+  const rows = ran.map((phase) => {
+    const of = runs.map((r) => r[phase]).filter((r): r is PhaseResult => r !== undefined);
+    const med = (pick: (r: PhaseResult) => number | undefined) => median(of.map((r) => pick(r) ?? NaN));
+    const each = runs.length > 1 ? ` (runs: ${of.map((r) => num(r.rate)).join(' / ')})` : '';
+    const ratio = median(runs.map((r) => (r[phase] && r['peak-local'] ? r[phase].rate / r['peak-local'].rate : NaN)));
+    const notes = [cpu(phase)];
+    if (phase === 'peak-replica') {
+      const waits = med((r) => r.extra.waitCalls);
+      notes.push(waits > 0 ? `WAIT calls ${num(waits)} (${num(med((r) => r.extra.issuancesPerWait), 1)} issuances per WAIT)` : 'no WAIT reached Redis: the API answered without replica acknowledgement');
+    }
+    const unavailable = med((r) => r.extra.unavailable);
+    if (unavailable > 0) notes.push(`503s ${num(unavailable)}`);
+    return [DURABILITY_SETUPS[phase].label, num(med((r) => r.rate)) + each, ms(med((r) => r.p50)), ms(med((r) => r.p99)), num(med((r) => r.errors)), num(ratio, 2), notes.filter(Boolean).join('; ')];
+  });
+  return [
+    `Durability: ${config.connections} conn, ${config.peakSeconds} s, issue, each on private redis-servers (AOF in ${config.redisDir}, ${fileSystemOf(config.redisDir)}) with its own API + worker`,
+    '',
+    line(header), line(header.map(() => '---')), ...rows.map(line),
+  ].join('\n');
 }
