@@ -71,7 +71,8 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
     description:
       'Reserves stock and enqueues the write; the 202 is a promise that exactly one user coupon will exist. Poll the '
       + '`Location` for the outcome (long poll: `?wait=20`). The 202 is sent once the request\'s group of reservations '
-      + 'is in the queue (and, with `ISSUANCE_DURABILITY=replica`, acknowledged by `REDIS_MIN_REPLICAS` replicas). Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever. '
+      + 'is in the queue (and, with `ISSUANCE_DURABILITY=replica`, acknowledged by `REDIS_MIN_REPLICAS` replicas); '
+      + 'when that fails, 503 `service_unavailable`: with an `issuanceId` the reservation stands (poll it), without one retry. Issuable while `startDate` ≤ now < `endDate` and not deleted; one per user per coupon, ever. '
       + 'Each user may send `RATE_LIMIT_USER_ISSUE` issue requests per second (default 5, all API processes together); '
       + 'past that 429 `rate_limited` with `Retry-After`, and nothing is reserved. In `AUTH_MODE=jwt` the token must be '
       + "the body's `userId`'s (or a backend's).",
@@ -95,9 +96,6 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
           service_unavailable: {
             // the reservation may stand although its enqueue failed: the id lets the client poll
             schema: problem.extend({ issuanceId: z.string().optional() }),
-            description:
-              'The queue (or, with `ISSUANCE_DURABILITY=replica`, enough Redis replicas) did not take the request\'s '
-              + 'group in time. With an `issuanceId` the reservation stands: poll it; without one, retry.',
             detail: 'the issuance queue is unavailable; the reservation stands: poll the issuance or retry',
             extra: { issuanceId: pending.issuanceId },
           },
