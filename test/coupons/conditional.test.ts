@@ -167,7 +167,8 @@ describe('random If-Match and Idempotency-Key values', () => {
     const id = (await create()).body.id as number;
     await fc.assert(fc.asyncProperty(headerValue, async (key) => {
       const res = await stack.api.http.patch(`/v1/coupons/${id}`).set(stack.api.admin).set('Idempotency-Key', key).send({ name: 'Fuzzed' });
-      const valid = /^[\x21-\x7e]{1,255}$/.test(key.trim());
+      // HTTP trims spaces and tabs around a header value (JS's trim() would also take U+00A0)
+      const valid = /^[\x21-\x7e]{1,255}$/.test(key.replace(/^[ \t]+|[ \t]+$/g, ''));
       expect({ key, status: res.status }).toEqual({ key, status: valid ? 200 : 400 });
     }), { numRuns: 150 });
   });
