@@ -140,16 +140,6 @@ export function isInTimestampRange(date: Date): boolean {
   return t >= EARLIEST && t <= LATEST;
 }
 
-/** Whether `timeZone` is an IANA zone this runtime knows, for config validation at boot. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Response form: ISO 8601 UTC with milliseconds ("2026-05-01T06:00:00.000Z"); null stays null. */
 export function formatTimestamp(date: Date | null): string | null {
   return date === null ? null : date.toISOString();

@@ -14,12 +14,6 @@ export type UserCouponAction =
   | { kind: 'cancel-use'; couponId: number }
   | { kind: 'delete'; couponId: number };
 
-/** The columns a permitted action writes. */
-export type UserCouponChange =
-  | { usedDate: Date; productId: string }
-  | { usedDate: null; productId: null }
-  | { deletedAt: Date };
-
 export type UserCouponHistoryDescription = 'used' | 'use_cancelled' | 'deleted';
 
 /**
@@ -55,21 +49,6 @@ export function checkUserCouponAction(
   }
   if (action.kind === 'cancel-use' && uc.usedDate === null) {
     throw new DomainError('not_used', 'the user coupon has not been used');
-  }
-}
-
-/**
- * The state after a permitted action (call `checkUserCouponAction` first): use records
- * when and on which product; cancel-use clears both; delete is a soft delete at `now`.
- */
-export function userCouponChangeOf(action: UserCouponAction, now: Date): UserCouponChange {
-  switch (action.kind) {
-    case 'use':
-      return { usedDate: new Date(now.getTime()), productId: action.productId };
-    case 'cancel-use':
-      return { usedDate: null, productId: null };
-    case 'delete':
-      return { deletedAt: new Date(now.getTime()) };
   }
 }
 

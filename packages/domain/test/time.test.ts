@@ -1,4 +1,4 @@
-import { formatTimestamp, isInTimestampRange, isValidTimeZone, parseTimestamp } from '../src';
+import { formatTimestamp, isInTimestampRange, parseTimestamp } from '../src';
 import { randomInts } from './support';
 
 const iso = (input: string, zone = 'UTC') => parseTimestamp(input, zone)?.toISOString() ?? null;
@@ -189,14 +189,6 @@ describe('isInTimestampRange', () => {
   });
 });
 
-describe('isValidTimeZone', () => {
-  it('knows IANA zones and nothing else', () => {
-    for (const zone of ['UTC', 'Asia/Seoul', 'America/New_York']) {
-      expect(isValidTimeZone(zone)).toBe(true);
-    }
-    for (const zone of ['Mars/Olympus', '', 'KST+9']) expect(isValidTimeZone(zone)).toBe(false);
-  });
-});
 
 describe('formatTimestamp', () => {
   it('is ISO 8601 UTC with milliseconds', () => {

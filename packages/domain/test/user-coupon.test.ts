@@ -1,5 +1,5 @@
 import {
-  checkUserCouponAction, historyDescriptionOf, userCouponChangeOf,
+  checkUserCouponAction, historyDescriptionOf,
   type UserCouponAction, type UserCouponState,
 } from '../src';
 import { at, thrown } from './support';
@@ -95,19 +95,6 @@ describe('checkUserCouponAction', () => {
   });
 });
 
-describe('userCouponChangeOf', () => {
-  it('use records when and on which product', () => {
-    expect(userCouponChangeOf(use, now)).toEqual({ usedDate: now, productId: 'product_9' });
-  });
-
-  it('cancel-use clears both', () => {
-    expect(userCouponChangeOf(cancel, now)).toEqual({ usedDate: null, productId: null });
-  });
-
-  it('delete is a soft delete at now', () => {
-    expect(userCouponChangeOf(remove, now)).toEqual({ deletedAt: now });
-  });
-});
 
 describe('historyDescriptionOf', () => {
   it('names each action as the history table does', () => {

@@ -32,7 +32,7 @@ export const commonEnv = {
 };
 
 /**
- * What an issuance's 202 rests on, read by the API (the lead's group flush sends the WAIT):
+ * What an issuance's 202 rests on, read by the API (its group flush sends the WAIT):
  * `local` answers once the primary has the reservation; `replica` answers only once
  * REDIS_MIN_REPLICAS replicas acknowledged it, within REDIS_WAIT_TIMEOUT_MS, else 503.
  */
@@ -78,6 +78,7 @@ export function redisTopologyProblems(config: {
   return problems;
 }
 
+// the only check of APP_TIMEZONE: the domain's parseTimestamp relies on a zone that passed it
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
