@@ -3,8 +3,9 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type CouponType = 'limited' | 'unlimited';
-export type DiscountType = 'percent' | 'amount';
+import type { CouponType, DiscountType } from '@coupon/domain';
+
+export type { CouponType, DiscountType };
 
 export interface CouponsTable {
   id: Generated<number>;

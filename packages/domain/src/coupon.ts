@@ -1,7 +1,10 @@
 import { DomainError, validationError, type FieldError } from './errors';
 
-export type CouponType = 'limited' | 'unlimited';
-export type DiscountType = 'percent' | 'amount';
+// the one place these are spelled; the database types, job payloads and API schemas use them
+export const COUPON_TYPES = ['limited', 'unlimited'] as const;
+export type CouponType = (typeof COUPON_TYPES)[number];
+export const DISCOUNT_TYPES = ['percent', 'amount'] as const;
+export type DiscountType = (typeof DISCOUNT_TYPES)[number];
 
 // Every integer column is PostgreSQL int4; larger values must be a 4xx, never a database error.
 export const INT4_MAX = 2147483647;

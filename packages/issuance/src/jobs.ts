@@ -1,5 +1,6 @@
 import type { Job, JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { DISCOUNT_TYPES } from '@coupon/domain';
 
 // One catalog for api and worker: a job's name fixes its queue, payload schema and options,
 // and the worker's handler map must cover every name (see apps/worker).
@@ -14,7 +15,7 @@ export const issuanceItem = z.strictObject({
   sequence: z.number().int().positive(),
   requestedAt: z.number().int().nonnegative(),
   expireAt: z.number().int().nonnegative(),
-  discountType: z.enum(['percent', 'amount']),
+  discountType: z.enum(DISCOUNT_TYPES),
   discountAmount: z.number().int().positive(),
   requestId: z.string().max(200).optional(),
 });

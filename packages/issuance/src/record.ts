@@ -1,3 +1,4 @@
+import type { DiscountType } from '@coupon/domain';
 import type { IssuanceItem } from './jobs';
 
 export type IssuanceStatus = 'pending' | 'issued' | 'failed';
@@ -12,7 +13,7 @@ export interface IssuanceRecord {
   sequence: number;
   requestedAt: number;
   expireAt: number;
-  discountType: 'percent' | 'amount';
+  discountType: DiscountType;
   discountAmount: number;
   userCouponId: number | null;
   /** The row's created_at: the same instant whether read from Redis or PostgreSQL. */
@@ -48,7 +49,7 @@ export function parseRecord(couponId: number, issuanceId: string, reply: (string
     sequence: Number(raw.sequence),
     requestedAt: Number(raw.requestedAt),
     expireAt: Number(raw.expireAt),
-    discountType: raw.discountType as 'percent' | 'amount',
+    discountType: raw.discountType as DiscountType,
     discountAmount: Number(raw.discountAmount),
     userCouponId: raw.userCouponId ? Number(raw.userCouponId) : null,
     issuedAt: raw.issuedAt ? Number(raw.issuedAt) : null,

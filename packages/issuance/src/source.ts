@@ -1,16 +1,18 @@
+import type { CouponType, DiscountType } from '@coupon/domain';
+
 // What the issuance store needs from PostgreSQL, as plain types: the apps implement these
 // reads in their repositories and hand them to the store, so this package knows no database.
 
 /** A coupon's definition as the reservation script needs it. */
 export interface CouponSnapshot {
   id: number;
-  type: 'limited' | 'unlimited';
+  type: CouponType;
   count: number;
   startDate: Date;
   endDate: Date;
   deletedAt: Date | null;
   expireMinute: number;
-  discountType: 'percent' | 'amount';
+  discountType: DiscountType;
   discountAmount: number;
   /** Bumped by every change; orders writes into the Redis mirror. */
   version: number;

@@ -5,4 +5,6 @@ export {
 } from './redis';
 export { waitForReplicas, type ReplicaAcks } from './replicas';
 export { Batcher } from './batcher';
-export { crashNow } from './fault';
+export { crashAt } from './fault';
+export { PROBLEM_TYPE_BASE, problemBody, problemCodes } from './problem';
+export { answersWithin } from './probe';

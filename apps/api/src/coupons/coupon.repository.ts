@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CouponRow, Database, NewCouponRow } from '@coupon/db';
 
-export function findCouponById(db: Kysely<Database>, id: number): Promise<CouponRow | undefined> {
+/** The coupon unless it is deleted (a deleted coupon is gone to readers). */
+export function findLiveCoupon(db: Kysely<Database>, id: number): Promise<CouponRow | undefined> {
   return db.selectFrom('coupons').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
@@ -82,7 +83,8 @@ export function listCouponHistory(db: Kysely<Database>, couponId: number) {
   return db.selectFrom('coupons_history').selectAll().where('coupon_id', '=', couponId).orderBy('id').execute();
 }
 
-export function couponExists(db: Kysely<Database>, id: number): Promise<boolean> {
+/** Whether the id was ever a coupon, deleted or not (its history stays readable). */
+export function couponEverExisted(db: Kysely<Database>, id: number): Promise<boolean> {
   return db
     .selectFrom('coupons')
     .select('id')

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { INT4_MAX } from '@coupon/domain';
+import { COUPON_TYPES, DISCOUNT_TYPES, INT4_MAX } from '@coupon/domain';
 import { text, timestampInput } from '../http/schemas';
 
 const couponFields = {
   name: text.min(1).max(100),
-  type: z.enum(['limited', 'unlimited']),
+  type: z.enum(COUPON_TYPES),
   count: z.number().int().min(0).max(INT4_MAX).openapi({
     description: '`limited`: the stock, ≥ 1; `unlimited`: 0 (or omitted)',
   }),
   startDate: timestampInput,
   endDate: timestampInput,
   expireMinute: z.number().int().min(1).max(INT4_MAX),
-  discountType: z.enum(['percent', 'amount']),
+  discountType: z.enum(DISCOUNT_TYPES),
   discountAmount: z.number().int().min(1).max(INT4_MAX),
 };
 
@@ -39,14 +39,14 @@ export type UpdateCouponBody = z.infer<typeof updateCouponBody>;
 export const couponResponse = z.object({
   id: z.number().int(),
   name: z.string(),
-  type: z.enum(['limited', 'unlimited']),
+  type: z.enum(COUPON_TYPES),
   count: z.number().int(),
   remainingStock: z.number().int().nullable(),
   issuedCount: z.number().int(),
   startDate: z.string(),
   endDate: z.string(),
   expireMinute: z.number().int(),
-  discountType: z.enum(['percent', 'amount']),
+  discountType: z.enum(DISCOUNT_TYPES),
   discountAmount: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -61,12 +61,12 @@ export const couponHistoryEntry = z.object({
   couponId: z.number().int(),
   description: z.enum(['created', 'updated', 'deleted']),
   name: z.string(),
-  type: z.enum(['limited', 'unlimited']),
+  type: z.enum(COUPON_TYPES),
   count: z.number().int(),
   startDate: z.string(),
   endDate: z.string(),
   expireMinute: z.number().int(),
-  discountType: z.enum(['percent', 'amount']),
+  discountType: z.enum(DISCOUNT_TYPES),
   discountAmount: z.number().int(),
   deletedAt: z.string().nullable(),
   createdAt: z.string(),

@@ -6,31 +6,35 @@ import {
 import type { ApiContext } from '../context';
 import { checkIfMatch, type IfMatch } from '../http/conditional';
 import {
-  appendCouponHistory, couponExists, findCouponById, insertCoupon, listCouponHistory, lockCoupon, softDeleteCoupon,
+  appendCouponHistory, couponEverExisted, findLiveCoupon, insertCoupon, listCouponHistory, lockCoupon, softDeleteCoupon,
   updateCoupon,
 } from './coupon.repository';
 import type { CouponHistoryEntry, CouponResponse, CreateCouponBody, UpdateCouponBody } from './coupon.schemas';
-import { toCouponResponse, toHistoryEntry } from './coupon.view';
+import { toCouponResponse, toCouponHistoryResponse } from './coupon.view';
 
 /**
  * A coupon as the API shows it, with its live accepted count from Redis (which knows pending
  * issuances too); PostgreSQL's persisted count stands in when Redis holds no state.
  */
+export async function couponResponses(ctx: ApiContext, rows: CouponRow[]): Promise<CouponResponse[]> {
+  const counts = await ctx.issuance.acceptedCounts(rows.map((r) => r.id)).catch(() => new Map<number, null>());
+  return rows.map((row) => toCouponResponse(row, counts.get(row.id) ?? row.issued_count));
+}
+
 export async function couponResponse(ctx: ApiContext, row: CouponRow): Promise<CouponResponse> {
-  const counts = await ctx.issuance.acceptedCounts([row.id]).catch(() => new Map<number, null>());
-  return toCouponResponse(row, counts.get(row.id) ?? row.issued_count);
+  return (await couponResponses(ctx, [row]))[0]!;
 }
 
 export async function getCoupon(ctx: ApiContext, id: number): Promise<CouponRow> {
-  const row = await findCouponById(ctx.db, id);
+  const row = await findLiveCoupon(ctx.db, id);
   if (!row) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
   return row;
 }
 
 // A deleted coupon's history stays readable: the 'deleted' entry is the point of it.
 export async function getCouponHistory(ctx: ApiContext, id: number): Promise<CouponHistoryEntry[]> {
-  if (!(await couponExists(ctx.db, id))) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
-  return (await listCouponHistory(ctx.db, id)).map(toHistoryEntry);
+  if (!(await couponEverExisted(ctx.db, id))) throw new DomainError('coupon_not_found', `coupon ${id} does not exist`);
+  return (await listCouponHistory(ctx.db, id)).map(toCouponHistoryResponse);
 }
 
 export async function createCoupon(ctx: ApiContext, body: CreateCouponBody): Promise<CouponRow> {

@@ -22,7 +22,7 @@ export function toCouponResponse(row: CouponRow, issuedCount: number): CouponRes
   };
 }
 
-export function toHistoryEntry(row: CouponHistoryRow): CouponHistoryEntry {
+export function toCouponHistoryResponse(row: CouponHistoryRow): CouponHistoryEntry {
   return {
     id: row.id,
     couponId: row.coupon_id,

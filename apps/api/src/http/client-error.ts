@@ -1,7 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '@coupon/domain';
-import { problemBody, problemCodes } from './problem';
+import { problemBody, problemCodes } from '@coupon/runtime';
 
 /** What Node's HTTP parser refused, as the problem the client gets: 431 and 408 by name, else 400. */
 function problemFor(error: NodeJS.ErrnoException): [ErrorCode, string, Record<string, unknown>?] {

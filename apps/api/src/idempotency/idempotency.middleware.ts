@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { DomainError, validationError } from '@coupon/domain';
-import type { Logger } from '@coupon/runtime';
+import { crashAt, type Logger } from '@coupon/runtime';
 import type { ApiContext } from '../context';
 import { tokenFromHeader } from '../http/auth';
 import { isBackendUnavailable } from '../http/problem';
@@ -42,10 +42,8 @@ export function idempotent(ctx: ApiContext, callerOf: CallerOf): RequestHandler 
     const token = randomUUID();
     const claim = await claimKey(ctx.redis, record, token, fingerprint, leaseMs).catch(unavailable);
     if (claim.kind !== 'claimed') return answerFromRecord(res, claim, fingerprint);
-    if (ctx.config.FAULT_CRASH_AT === 'after-idempotency-claim') {
-      process.kill(process.pid, 'SIGKILL'); // the crash test: the key stays leased by a dead process
-      return;
-    }
+    // the crash test: the key stays leased by a dead process
+    await crashAt('after-idempotency-claim', ctx.config.FAULT_CRASH_AT);
 
     const lease = holdLease(ctx, record, token, req.log ?? ctx.log);
     interceptResponse(res, async (response) => {

@@ -1,12 +1,12 @@
 import { DomainError } from '@coupon/domain';
 import { couponIdOfIssuance, type Reservation } from '@coupon/issuance';
-import { crashNow } from '@coupon/runtime';
+import { crashAt } from '@coupon/runtime';
 import type { ApiContext } from '../context';
 import type { IssuanceOutcome } from '../ops/metrics';
 import { ReplicasBehindError } from './issuance-groups';
 import { findRowByIssuanceId, findRowOfUser } from './issuance.repository';
 import type { IssuanceResponse } from './issuance.schemas';
-import { fromRecord, fromRow, pendingResponse } from './issuance.view';
+import { toIssuanceResponse, toIssuanceResponseOfRow, toPendingIssuanceResponse } from './issuance.view';
 
 /**
  * The hot path: one Lua call reserves (or refuses), then the reservation joins this
@@ -28,7 +28,7 @@ export async function requestIssuance(
   if (reservation.kind !== 'accepted') throw refusal(reservation, couponId, userId);
 
   const { item, queuePosition } = reservation;
-  if (ctx.config.FAULT_CRASH_AT === 'after-reserve') await crashNow();
+  await crashAt('after-reserve', ctx.config.FAULT_CRASH_AT);
   try {
     await ctx.groups.add([{ ...item, requestId }]);
   } catch (err) {
@@ -41,7 +41,7 @@ export async function requestIssuance(
       : 'the issuance queue is unavailable; the reservation stands: poll the issuance or retry';
     throw new DomainError('service_unavailable', detail, { issuanceId: item.issuanceId });
   }
-  return pendingResponse(item, queuePosition);
+  return toPendingIssuanceResponse(item, queuePosition);
 }
 
 function outcomeOf(reservation: Reservation): IssuanceOutcome {
@@ -77,9 +77,9 @@ export async function findIssuance(ctx: ApiContext, issuanceId: string): Promise
   const couponId = couponIdOfIssuance(issuanceId);
   if (couponId !== null) {
     const record = await ctx.issuance.read(couponId, issuanceId);
-    if (record) return fromRecord(record);
+    if (record) return toIssuanceResponse(record);
     const row = await findRowByIssuanceId(ctx.db, issuanceId);
-    if (row) return fromRow(row);
+    if (row) return toIssuanceResponseOfRow(row);
   }
   throw new DomainError('issuance_not_found', `issuance ${issuanceId} does not exist`);
 }
@@ -87,9 +87,9 @@ export async function findIssuance(ctx: ApiContext, issuanceId: string): Promise
 export async function findIssuanceOfUser(ctx: ApiContext, couponId: number, userId: string): Promise<IssuanceResponse> {
   const issuanceId = await ctx.issuance.holderOf(couponId, userId);
   const record = issuanceId ? await ctx.issuance.read(couponId, issuanceId) : null;
-  if (record) return fromRecord(record);
+  if (record) return toIssuanceResponse(record);
   const row = await findRowOfUser(ctx.db, couponId, userId);
-  if (row) return fromRow(row);
+  if (row) return toIssuanceResponseOfRow(row);
   throw new DomainError('issuance_not_found', `user ${userId} has no issuance of coupon ${couponId}`);
 }
 

@@ -6,7 +6,7 @@ import type { IssuanceResponse } from './issuance.schemas';
 const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(new Date(ms)));
 
 /** The 202 body: the reservation just taken. */
-export function pendingResponse(item: IssuanceItem, queuePosition: number): IssuanceResponse {
+export function toPendingIssuanceResponse(item: IssuanceItem, queuePosition: number): IssuanceResponse {
   return {
     issuanceId: item.issuanceId,
     couponId: item.couponId,
@@ -21,7 +21,7 @@ export function pendingResponse(item: IssuanceItem, queuePosition: number): Issu
   };
 }
 
-export function fromRecord(record: IssuanceRecord): IssuanceResponse {
+export function toIssuanceResponse(record: IssuanceRecord): IssuanceResponse {
   return {
     issuanceId: record.issuanceId,
     couponId: record.couponId,
@@ -37,7 +37,7 @@ export function fromRecord(record: IssuanceRecord): IssuanceResponse {
 }
 
 /** A settled issuance whose Redis record has expired: the row is the proof. */
-export function fromRow(row: UserCouponRow): IssuanceResponse {
+export function toIssuanceResponseOfRow(row: UserCouponRow): IssuanceResponse {
   return {
     issuanceId: row.issuance_id,
     couponId: row.coupon_id,

@@ -1,7 +1,7 @@
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { ErrorCode } from '@coupon/domain';
-import { problemCodes } from '../http/problem';
+import { PROBLEM_TYPE_BASE, problemCodes } from '@coupon/runtime';
 
 // The RFC 9457 bodies (`application/problem+json`) of http/problem.ts as schemas. They document what sendProblem writes;
 // nothing parses them, so they live with the document rather than with a feature.
@@ -114,7 +114,7 @@ export function sampleProblem(code: ErrorCode, override?: Omit<ProblemOverride, 
   const { status, title } = problemCodes[code];
   const sample = SAMPLES[code];
   return {
-    type: `https://coupon.dev/problems/${code}`,
+    type: `${PROBLEM_TYPE_BASE}${code}`,
     title,
     status,
     detail: override?.detail ?? sample.detail,

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
+import { answersWithin } from '@coupon/runtime';
 import type { ApiContext } from '../context';
 import { sendProblem } from '../http/problem';
 import { renderMetrics } from './metrics';
@@ -16,7 +17,7 @@ export function healthRoutes(ctx: ApiContext, readiness: Readiness): Router {
   });
   // the same answer for /readyz and the coupon_ready gauge, which alerting watches
   const check = async () => {
-    const [postgres, redis] = await Promise.all([withTimeout(sql`SELECT 1`.execute(ctx.db)), withTimeout(ctx.redis.ping())]);
+    const [postgres, redis] = await Promise.all([answersWithin(sql`SELECT 1`.execute(ctx.db)), answersWithin(ctx.redis.ping())]);
     return { ready: readiness.accepting && postgres && redis, postgres, redis };
   };
   ctx.metrics.readiness.check = async () => (await check()).ready;
@@ -36,16 +37,4 @@ export function healthRoutes(ctx: ApiContext, readiness: Readiness): Router {
     res.type('text/plain; version=0.0.4').send(await renderMetrics(ctx.metrics, ctx.issuanceQueue));
   });
   return router;
-}
-
-async function withTimeout(probe: Promise<unknown>, ms = 1000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([probe.then(() => true, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

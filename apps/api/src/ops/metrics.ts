@@ -9,7 +9,7 @@ export interface ApiMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   issuanceOutcomes: Counter<'outcome'>;
-  persistLag: Gauge;
+  oldestWaitingAge: Gauge;
   rateLimited: Counter<'route' | 'limit'>;
   rateLimiterErrors: Counter<'limit'>;
   replicaWait: Histogram;
@@ -50,7 +50,7 @@ export function createApiMetrics(): ApiMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     }),
-    persistLag: new Gauge({
+    oldestWaitingAge: new Gauge({
       name: 'coupon_persist_lag_oldest_seconds',
       help: 'Age of the oldest accepted issuance still waiting for the worker (0 when none)',
       aggregator: 'max',
@@ -101,7 +101,7 @@ export function httpMetrics(metrics: ApiMetrics): RequestHandler {
  */
 export async function renderMetrics(metrics: ApiMetrics, issuanceQueue: Queue, otherQueues: Queue[] = []): Promise<string> {
   const [oldest] = await issuanceQueue.getJobs(['waiting'], 0, 0, true).catch(() => []);
-  metrics.persistLag.set(oldest ? Math.max(0, Date.now() - oldest.timestamp) / 1000 : 0);
+  metrics.oldestWaitingAge.set(oldest ? Math.max(0, Date.now() - oldest.timestamp) / 1000 : 0);
   const parts = [await (clusterMetrics() ?? metrics.registry.metrics())];
   for (const [i, queue] of [issuanceQueue, ...otherQueues].entries()) {
     const text = await queue.exportPrometheusMetrics().catch(() => '');

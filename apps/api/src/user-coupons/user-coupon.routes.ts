@@ -7,7 +7,6 @@ import {
   cancelUseUserCouponBody, deleteUserCouponQuery, listUserCouponsQuery, useUserCouponBody,
 } from './user-coupon.schemas';
 import { applyUserCouponAction, listUserCoupons } from './user-coupon.service';
-import { toUserCouponResponses } from './user-coupon.view';
 
 export function userCouponRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -17,22 +16,19 @@ export function userCouponRoutes(ctx: ApiContext): Router {
 
   router.get('/v1/users/:userId/coupons', ...ctx.auth.pathUser, async (req, res) => {
     const userId = userIdOf(req);
-    const page = await listUserCoupons(ctx, userId, parse(listUserCouponsQuery, req.query, 'query'));
-    res.json({ items: await toUserCouponResponses(ctx.issuance, page.rows, page.coupons), nextCursor: page.nextCursor });
+    res.json(await listUserCoupons(ctx, userId, parse(listUserCouponsQuery, req.query, 'query')));
   });
 
   router.post('/v1/users/:userId/coupons/:userCouponId/use', ...ctx.auth.pathUser, once, async (req, res) => {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId, productId } = parse(useUserCouponBody, req.body, 'body');
-    const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'use', couponId, productId });
-    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
+    res.json(await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'use', couponId, productId }));
   });
 
   router.post('/v1/users/:userId/coupons/:userCouponId/cancel-use', ...ctx.auth.pathUser, once, async (req, res) => {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId } = parse(cancelUseUserCouponBody, req.body, 'body');
-    const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'cancel-use', couponId });
-    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
+    res.json(await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'cancel-use', couponId }));
   });
 
   // Redis is left alone: the coupon's users hash keeps the user, so deleting one's coupon
@@ -40,8 +36,7 @@ export function userCouponRoutes(ctx: ApiContext): Router {
   router.delete('/v1/users/:userId/coupons/:userCouponId', ...ctx.auth.pathUser, once, async (req, res) => {
     const [userId, userCouponId] = [userIdOf(req), userCouponIdOf(req)];
     const { couponId } = parse(deleteUserCouponQuery, req.query, 'query');
-    const { row, coupons } = await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'delete', couponId });
-    res.json((await toUserCouponResponses(ctx.issuance, [row], coupons))[0]);
+    res.json(await applyUserCouponAction(ctx, userId, userCouponId, { kind: 'delete', couponId }));
   });
 
   return router;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISCOUNT_TYPES } from '@coupon/domain';
 import { couponResponse } from '../coupons/coupon.schemas';
 import { idParam, opaqueId, positiveInt4 } from '../http/schemas';
 
@@ -31,7 +32,7 @@ export const userCouponResponse = z.object({
   giveDate: z.string(),
   usedDate: z.string().nullable(),
   expireDate: z.string(),
-  discountType: z.enum(['percent', 'amount']),
+  discountType: z.enum(DISCOUNT_TYPES),
   discountAmount: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

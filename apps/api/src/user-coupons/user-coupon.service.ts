@@ -1,32 +1,30 @@
 import type { Transaction } from 'kysely';
-import type { CouponRow, Database, UserCouponRow } from '@coupon/db';
+import type { Database, UserCouponRow } from '@coupon/db';
 import { DomainError, checkUserCouponAction, historyDescriptionOf, type UserCouponAction } from '@coupon/domain';
 import type { ApiContext } from '../context';
+import { couponResponses } from '../coupons/coupon.service';
 import {
   appendUserCouponHistory, findCouponsByIds, findUserCouponWithClock, markUnused, markUsed, softDeleteUserCoupon, userCouponPageQuery,
   type UserCouponKey,
 } from './user-coupon.repository';
-import type { ListUserCouponsQuery } from './user-coupon.schemas';
-
-export interface UserCouponPage {
-  rows: UserCouponRow[];
-  coupons: CouponRow[];
-  nextCursor: number | null;
-}
+import type { ListUserCouponsQuery, UserCouponResponse } from './user-coupon.schemas';
+import { toUserCouponResponses } from './user-coupon.view';
 
 /**
- * One page, newest first, and the page's coupons in a second query (never one per row).
- * One row beyond the limit tells whether another page follows.
+ * One page, newest first, and the page's coupons in a second query (never one per row),
+ * their live counts in one Redis round trip. One row beyond the limit tells whether another
+ * page follows.
  */
-export async function listUserCoupons(ctx: ApiContext, userId: string, query: ListUserCouponsQuery): Promise<UserCouponPage> {
+export async function listUserCoupons(ctx: ApiContext, userId: string, query: ListUserCouponsQuery) {
   const rows = await userCouponPageQuery(ctx.db, userId, query.cursor, query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   const more = rows.length > query.limit;
-  return {
-    rows: page,
-    coupons: await findCouponsByIds(ctx.db, [...new Set(page.map((r) => r.coupon_id))]),
-    nextCursor: more ? page[page.length - 1]!.id : null,
-  };
+  return { items: await withCoupons(ctx, page), nextCursor: more ? page[page.length - 1]!.id : null };
+}
+
+async function withCoupons(ctx: ApiContext, rows: UserCouponRow[]): Promise<UserCouponResponse[]> {
+  const coupons = await findCouponsByIds(ctx.db, [...new Set(rows.map((r) => r.coupon_id))]);
+  return toUserCouponResponses(rows, await couponResponses(ctx, coupons));
 }
 
 // The error a state reports when the domain finds nothing wrong with the latest row,
@@ -52,7 +50,7 @@ export async function applyUserCouponAction(
   userId: string,
   userCouponId: number,
   action: UserCouponAction,
-): Promise<{ row: UserCouponRow; coupons: CouponRow[] }> {
+): Promise<UserCouponResponse> {
   const key: UserCouponKey = { id: userCouponId, userId, couponId: action.couponId };
   for (let attempt = 1; attempt <= 2; attempt++) {
     const row = await ctx.db.transaction().execute(async (trx) => {
@@ -65,7 +63,7 @@ export async function applyUserCouponAction(
       checkUserCouponAction(current && toState(current), userId, action, current?.db_now ?? new Date());
       return undefined;
     });
-    if (row) return { row, coupons: await findCouponsByIds(ctx.db, [row.coupon_id]) };
+    if (row) return (await withCoupons(ctx, [row]))[0]!;
   }
   throw conflictOf(action);
 }

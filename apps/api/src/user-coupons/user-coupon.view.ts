@@ -1,18 +1,11 @@
-import type { CouponRow, UserCouponRow } from '@coupon/db';
+import type { UserCouponRow } from '@coupon/db';
 import { formatTimestamp } from '@coupon/domain';
-import type { IssuanceStore } from '@coupon/issuance';
 import type { CouponResponse } from '../coupons/coupon.schemas';
-import { toCouponResponse } from '../coupons/coupon.view';
 import type { UserCouponResponse } from './user-coupon.schemas';
 
-/** User coupons with their coupons embedded, the coupons' counts read from Redis in one round trip. */
-export async function toUserCouponResponses(
-  store: IssuanceStore,
-  rows: UserCouponRow[],
-  couponRows: CouponRow[],
-): Promise<UserCouponResponse[]> {
-  const counts = await store.acceptedCounts(couponRows.map((c) => c.id)).catch(() => new Map<number, null>());
-  const coupons = new Map(couponRows.map((c) => [c.id, toCouponResponse(c, counts.get(c.id) ?? c.issued_count)]));
+/** User coupons with their coupons embedded. */
+export function toUserCouponResponses(rows: UserCouponRow[], couponList: CouponResponse[]): UserCouponResponse[] {
+  const coupons = new Map(couponList.map((c) => [c.id, c]));
   return rows.map((row) => {
     const coupon = coupons.get(row.coupon_id);
     // coupon_id is a foreign key and coupons are only soft-deleted

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { sql } from 'kysely';
+import { answersWithin, problemBody } from '@coupon/runtime';
 import type { WorkerContext } from '../context';
 
 export interface Liveness {
@@ -22,16 +23,11 @@ export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<
       if (req.url === '/readyz') {
         const checks = await readiness(ctx, liveness);
         const ok = isReady(checks);
-        return send(ok ? 200 : 503, ok ? 'application/json' : 'application/problem+json', JSON.stringify(
-          ok ? { status: 'ready', ...checks } : {
-            type: 'https://coupon.dev/problems/service_unavailable', title: 'The worker is not ready',
-            status: 503, detail: 'see the checks', code: 'service_unavailable', ...checks,
-          },
-        ));
+        return ok
+          ? send(200, 'application/json', JSON.stringify({ status: 'ready', ...checks }))
+          : send(503, 'application/problem+json', JSON.stringify(problemBody('service_unavailable', 'the worker is not ready: see the checks', checks)));
       }
-      send(404, 'application/problem+json', JSON.stringify({
-        type: 'https://coupon.dev/problems/not_found', title: 'No such route', status: 404, detail: req.url, code: 'not_found',
-      }));
+      send(404, 'application/problem+json', JSON.stringify(problemBody('not_found', `${req.url} is not a route of the worker`)));
     } catch (err) {
       ctx.log.error({ err }, 'ops server error');
       send(500, 'text/plain', 'internal error');
@@ -43,8 +39,7 @@ export function startOpsServer(ctx: WorkerContext, liveness: Liveness): Promise<
 const isReady = (checks: Record<string, string>) => Object.values(checks).every((v) => v === 'up' || v === 'ok');
 
 async function readiness(ctx: WorkerContext, liveness: Liveness) {
-  const probe = (p: Promise<unknown>) =>
-    Promise.race([p.then(() => 'up', () => 'down'), new Promise<string>((r) => setTimeout(() => r('down'), 1000))]);
+  const probe = async (p: Promise<unknown>) => ((await answersWithin(p)) ? 'up' : 'down');
   const [postgres, redis, waiting] = await Promise.all([
     probe(sql`SELECT 1`.execute(ctx.db)),
     probe(ctx.redis.ping()),

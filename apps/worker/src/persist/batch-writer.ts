@@ -1,5 +1,5 @@
 import { SEQUENCE_GAP_AFTER_LOSS, type BatchOutcomeCounts, type IssuanceItem, type Verdict } from '@coupon/issuance';
-import { Batcher, crashNow } from '@coupon/runtime';
+import { Batcher, crashAt } from '@coupon/runtime';
 import type { WorkerContext } from '../context';
 import { persistBatch } from './persist-batch';
 
@@ -13,14 +13,14 @@ export type BatchWriter = Batcher<IssuanceItem, Verdict>;
  */
 export function createBatchWriter(ctx: WorkerContext, onProgress: () => void): BatchWriter {
   const { config, metrics, log } = ctx;
-  const beforeCommit = config.FAULT_CRASH_AT === 'before-commit' ? crashNow : undefined;
+  const beforeCommit = () => crashAt('before-commit', config.FAULT_CRASH_AT);
   return new Batcher<IssuanceItem, Verdict>(
     async (items) => {
       const timer = metrics.batchDuration.startTimer();
       const verdicts = await persistBatch(ctx.db, items, beforeCommit);
       timer();
       metrics.batchSize.observe(items.length);
-      if (config.FAULT_CRASH_AT === 'after-commit') await crashNow();
+      await crashAt('after-commit', config.FAULT_CRASH_AT);
       const settled = await ctx.issuance.settleMany(items.map((item, i) => ({ item, verdict: verdicts[i]! })));
       await raiseRenumbered(ctx, items, verdicts);
       onProgress();
