@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../http/zod';
 import { COUPON_TYPES, DISCOUNT_TYPES, INT4_MAX } from '@coupon/domain';
 import { text, timestampInput } from '../http/schemas';
 

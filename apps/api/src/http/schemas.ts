@@ -1,5 +1,4 @@
-import '../openapi/zod';
-import { z } from 'zod';
+import { z } from './zod';
 import { INT4_MAX } from '@coupon/domain';
 
 // Request primitives shared by every feature; response schemas live with their feature.

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from './zod';
 import { validationError } from '@coupon/domain';
 
 /** Parses one part of a request, turning every zod issue into a 400 problem entry. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../http/zod';
 import { opaqueId } from '../http/schemas';
 
 export const issueBody = z.strictObject({ userId: opaqueId });

@@ -1,9 +1,9 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { registerCouponPaths } from './coupons';
-import { registerIssuancePaths } from './issuance';
-import { registerOperationPaths } from './operations';
+import { registerCouponPaths } from '../coupons/coupon.openapi';
+import { registerIssuancePaths } from '../issuance/issuance.openapi';
+import { registerOperationPaths } from '../ops/ops.openapi';
 import { TAGS, createRegistry } from './registry';
-import { registerUserCouponPaths } from './user-coupons';
+import { registerUserCouponPaths } from '../user-coupons/user-coupon.openapi';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../http/zod';
 import '../http/schemas';
 
 // The conditional and retry headers of API.md, for the routes that take them.

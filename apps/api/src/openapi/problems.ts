@@ -1,5 +1,5 @@
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import { z } from '../http/zod';
 import type { ErrorCode } from '@coupon/domain';
 import { PROBLEM_TYPE_BASE, problemCodes } from '@coupon/runtime';
 

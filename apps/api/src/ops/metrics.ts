@@ -56,6 +56,13 @@ export function createApiMetrics(): ApiMetrics {
       aggregator: 'max',
       registers: [registry],
     }),
+    ...protectionSeries(registry),
+  };
+}
+
+/** The series of what protects the service and its promises: rate limits, replica durability. */
+function protectionSeries(registry: Registry) {
+  return {
     rateLimited: new Counter({
       name: 'coupon_rate_limited_total',
       help: 'Requests refused with 429 by route template and limit (user: issue requests per user, address: per client address)',

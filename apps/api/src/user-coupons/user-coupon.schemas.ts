@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../http/zod';
 import { DISCOUNT_TYPES } from '@coupon/domain';
 import { couponResponse } from '../coupons/coupon.schemas';
 import { idParam, opaqueId, positiveInt4 } from '../http/schemas';

@@ -18,14 +18,6 @@ export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const readiness = { check: async () => true };
-  const acceptedThenFailed = new Counter({
-    name: 'coupon_issuance_accepted_then_failed_total',
-    help: 'Issuances answered 202 that PostgreSQL then refused (Redis had lost writes), by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  // every reason exported from the start at 0, so an alert sees the first one as an increase
-  for (const reason of ['sold_out', 'already_holds_coupon']) acceptedThenFailed.inc({ reason }, 0);
   return {
     registry,
     readiness,
@@ -37,18 +29,7 @@ export function createWorkerMetrics(): WorkerMetrics {
         this.set((await readiness.check()) ? 1 : 0);
       },
     }),
-    settled: new Counter({
-      name: 'coupon_issuances_settled_total',
-      help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
-    acceptedThenFailed,
-    renumbered: new Counter({
-      name: 'coupon_sequence_renumbered_total',
-      help: 'Issuances whose sequence a row already held (Redis had lost its counter): written under a new number',
-      registers: [registry],
-    }),
+    ...verdictSeries(registry),
     batchSize: new Histogram({
       name: 'coupon_persist_batch_size',
       help: 'Issuances per persisted batch',
@@ -71,6 +52,32 @@ export function createWorkerMetrics(): WorkerMetrics {
       name: 'coupon_reconciler_drift',
       help: 'Accepted in Redis minus (rows + pending), per coupon, at the last reconciliation',
       labelNames: ['coupon'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** What PostgreSQL made of the accepted issuances. */
+function verdictSeries(registry: Registry) {
+  const acceptedThenFailed = new Counter({
+    name: 'coupon_issuance_accepted_then_failed_total',
+    help: 'Issuances answered 202 that PostgreSQL then refused (Redis had lost writes), by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // every reason exported from the start at 0, so an alert sees the first one as an increase
+  for (const reason of ['sold_out', 'already_holds_coupon']) acceptedThenFailed.inc({ reason }, 0);
+  return {
+    settled: new Counter({
+      name: 'coupon_issuances_settled_total',
+      help: 'Issuances settled by the worker: issued (a row exists) or failed (refused by PostgreSQL)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    acceptedThenFailed,
+    renumbered: new Counter({
+      name: 'coupon_sequence_renumbered_total',
+      help: 'Issuances whose sequence a row already held (Redis had lost its counter): written under a new number',
       registers: [registry],
     }),
   };

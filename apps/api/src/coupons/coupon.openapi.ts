@@ -1,12 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import { z } from '../http/zod';
 import {
   couponHistoryResponse, couponListResponse, couponResponse, createCouponBody, updateCouponBody,
-} from '../coupons/coupon.schemas';
+} from './coupon.schemas';
 import { idParam } from '../http/schemas';
-import { conditionalHeaders, etagHeader, idempotencyHeaders, replayedHeader } from './headers';
-import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, problemResponses } from './problems';
-import { TAGS, adminOnly } from './registry';
+import { conditionalHeaders, etagHeader, idempotencyHeaders, replayedHeader } from '../openapi/headers';
+import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, problemResponses } from '../openapi/problems';
+import { TAGS, adminOnly } from '../openapi/registry';
 
 export const couponIdParams = z.object({
   couponId: idParam.openapi({ description: 'a positive int4; anything else is 400', example: '4' }),
@@ -44,9 +44,17 @@ const location = {
   Location: { description: 'the new coupon, `/v1/coupons/{couponId}`', schema: { type: 'string' as const } },
 };
 
-export function registerCouponPaths(registry: OpenAPIRegistry): void {
-  const json = <T>(schema: z.ZodType, example: T) => ({ 'application/json': { schema, example } });
+const json = <T>(schema: z.ZodType, example: T) => ({ 'application/json': { schema, example } });
 
+export function registerCouponPaths(registry: OpenAPIRegistry): void {
+  const routes = [
+    postCoupons, getCoupons, getCouponsCouponId, patchCouponsCouponId, deleteCouponsCouponId,
+    getCouponsCouponIdHistory,
+  ];
+  for (const register of routes) register(registry);
+}
+
+function postCoupons(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/coupons',
@@ -66,7 +74,9 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
       ...problemResponses([...BODY_ERRORS, 'unauthorized', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS]),
     },
   });
+}
 
+function getCoupons(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/coupons',
@@ -78,7 +88,9 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
       ...problemResponses(SERVER_ERRORS),
     },
   });
+}
 
+function getCouponsCouponId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/coupons/{couponId}',
@@ -90,7 +102,9 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
       ...problemResponses(['validation_failed', 'coupon_not_found', ...SERVER_ERRORS]),
     },
   });
+}
 
+function patchCouponsCouponId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'patch',
     path: '/v1/coupons/{couponId}',
@@ -123,7 +137,9 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
       ]),
     },
   });
+}
 
+function deleteCouponsCouponId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/v1/coupons/{couponId}',
@@ -145,7 +161,9 @@ export function registerCouponPaths(registry: OpenAPIRegistry): void {
       ]),
     },
   });
+}
 
+function getCouponsCouponIdHistory(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/coupons/{couponId}/history',

@@ -1,10 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import { z } from '../http/zod';
 import { opaqueId } from '../http/schemas';
-import { issuanceResponse, issueBody } from '../issuance/issuance.schemas';
-import { couponIdParams } from './coupons';
-import { SERVER_ERRORS, USER_ERRORS, alreadyIssuedProblem, problem, problemResponses } from './problems';
-import { TAGS, userAuth } from './registry';
+import { issuanceResponse, issueBody } from './issuance.schemas';
+import { couponIdParams } from '../coupons/coupon.openapi';
+import { SERVER_ERRORS, USER_ERRORS, alreadyIssuedProblem, problem, problemResponses } from '../openapi/problems';
+import { TAGS, userAuth } from '../openapi/registry';
 
 const { shape } = issuanceResponse;
 
@@ -62,6 +62,13 @@ const issuanceExamples = {
 };
 
 export function registerIssuancePaths(registry: OpenAPIRegistry): void {
+  const routes = [
+    postCouponsCouponIdIssuances, getIssuancesIssuanceId, getCouponsCouponIdIssuancesUserId,
+  ];
+  for (const register of routes) register(registry);
+}
+
+function postCouponsCouponIdIssuances(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/coupons/{couponId}/issuances',
@@ -103,7 +110,9 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
       ),
     },
   });
+}
 
+function getIssuancesIssuanceId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/issuances/{issuanceId}',
@@ -136,7 +145,9 @@ export function registerIssuancePaths(registry: OpenAPIRegistry): void {
       ...problemResponses(['validation_failed', 'issuance_not_found', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
+}
 
+function getCouponsCouponIdIssuancesUserId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/coupons/{couponId}/issuances/{userId}',

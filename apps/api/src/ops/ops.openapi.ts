@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
-import { problem, problemResponses } from './problems';
-import { ADMIN_BASIC, ADMIN_BEARER, TAGS } from './registry';
+import { z } from '../http/zod';
+import { problem, problemResponses } from '../openapi/problems';
+import { ADMIN_BASIC, ADMIN_BEARER, TAGS } from '../openapi/registry';
 
 // ops/health.routes.ts writes these bodies by hand; they are small enough to restate here.
 const upDown = z.enum(['up', 'down']);
@@ -10,6 +10,13 @@ const readiness = { postgres: upDown, redis: upDown };
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' as const } } } });
 
 export function registerOperationPaths(registry: OpenAPIRegistry): void {
+  const routes = [
+    getHealthz, getReadyz, getMetrics, getOpenapiJson, getDocs, getAdminQueues,
+  ];
+  for (const register of routes) register(registry);
+}
+
+function getHealthz(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/healthz',
@@ -23,7 +30,9 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
       },
     },
   });
+}
 
+function getReadyz(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/readyz',
@@ -49,7 +58,9 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
       }),
     },
   });
+}
 
+function getMetrics(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/metrics',
@@ -69,7 +80,9 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
       },
     },
   });
+}
 
+function getOpenapiJson(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',
@@ -83,7 +96,9 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
       },
     },
   });
+}
 
+function getDocs(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/docs',
@@ -92,7 +107,9 @@ export function registerOperationPaths(registry: OpenAPIRegistry): void {
     description: 'Swagger UI over `/openapi.json`, served from this process (no CDN); its assets live under `/docs/`.',
     responses: { 200: html('Swagger UI page') },
   });
+}
 
+function getAdminQueues(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/admin/queues',

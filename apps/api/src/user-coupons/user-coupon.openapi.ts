@@ -1,14 +1,14 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import { z } from '../http/zod';
 import { idParam, opaqueId } from '../http/schemas';
 import {
   PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, cancelUseUserCouponBody, deleteUserCouponQuery, listUserCouponsQuery,
   useUserCouponBody, userCouponPageResponse, userCouponResponse,
-} from '../user-coupons/user-coupon.schemas';
-import { couponExample } from './coupons';
-import { idempotencyHeaders, replayedHeader } from './headers';
-import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, USER_ERRORS, problemResponses } from './problems';
-import { TAGS, userAuth } from './registry';
+} from './user-coupon.schemas';
+import { couponExample } from '../coupons/coupon.openapi';
+import { idempotencyHeaders, replayedHeader } from '../openapi/headers';
+import { BODY_ERRORS, IDEMPOTENCY_ERRORS, SERVER_ERRORS, USER_ERRORS, problemResponses } from '../openapi/problems';
+import { TAGS, userAuth } from '../openapi/registry';
 
 const userParams = z.object({ userId: opaqueId.openapi({ example: 'user_1234' }) });
 const userCouponParams = userParams.extend({
@@ -45,12 +45,20 @@ const usedExample = {
   updatedAt: '2026-05-02T10:30:00.000Z',
 };
 
-export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
-  // The page's items point at the same named schema rather than repeating it inline.
-  const UserCoupon = registry.register('UserCoupon', userCouponResponse);
-  const page = userCouponPageResponse.extend({ items: z.array(UserCoupon) });
-  const json = <T>(schema: z.ZodType, example: T) => ({ 'application/json': { schema, example } });
+// The page's items point at the same named schema rather than repeating it inline.
+const UserCoupon = userCouponResponse.openapi('UserCoupon');
+const page = userCouponPageResponse.extend({ items: z.array(UserCoupon) });
+const json = <T>(schema: z.ZodType, example: T) => ({ 'application/json': { schema, example } });
 
+export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
+  const routes = [
+    getUsersUserIdCoupons, postUsersUserIdCouponsUserCouponIdUse, postUsersUserIdCouponsUserCouponIdCancelUse,
+    deleteUsersUserIdCouponsUserCouponId,
+  ];
+  for (const register of routes) register(registry);
+}
+
+function getUsersUserIdCoupons(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/users/{userId}/coupons',
@@ -66,7 +74,9 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
       ...problemResponses(['validation_failed', ...USER_ERRORS, ...SERVER_ERRORS]),
     },
   });
+}
 
+function postUsersUserIdCouponsUserCouponIdUse(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/users/{userId}/coupons/{userCouponId}/use',
@@ -89,7 +99,9 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
       ]),
     },
   });
+}
 
+function postUsersUserIdCouponsUserCouponIdCancelUse(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/users/{userId}/coupons/{userCouponId}/cancel-use',
@@ -114,7 +126,9 @@ export function registerUserCouponPaths(registry: OpenAPIRegistry): void {
       ]),
     },
   });
+}
 
+function deleteUsersUserIdCouponsUserCouponId(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/v1/users/{userId}/coupons/{userCouponId}',
