@@ -1,4 +1,4 @@
-// What one BullMQ queue's shard carries: persist-batch jobs of 1, 10, 50 and 100 issuances
+// What one BullMQ queue's shard carries: persist-batch jobs of 1, 5, 10, 50 and 100 issuances
 // (QUEUE_GROUP_SIZE) added as the API adds them (enqueueBatch, from many groups at once) and
 // processed by a Worker with the service's options (concurrency, lock, stalled checks,
 // metrics, removeOnComplete) whose handler only re-parses the payload. The Redis CPU per
@@ -32,11 +32,32 @@ async function usedMemory(redis: PrivateRedis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
+/** Runs a Worker with the service's options until `jobs` jobs have completed. */
+async function processAll(redis: PrivateRedis, jobs: number): Promise<void> {
+  let done = 0;
+  let finished: () => void;
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const schema = jobCatalog['persist-batch'].schema;
+  const connection = createQueueConnection(redis.url, true);
+  const worker = new Worker(ISSUANCE_QUEUE, async (job) => {
+    const data = schema.parse(job.data); // the service's dispatcher re-parses every payload
+    return { issued: data.items.length, sold_out: 0, already_holds_coupon: 0 };
+  }, {
+    connection, prefix: PREFIX, concurrency: 32,
+    lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 1000, metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+  });
+  worker.on('completed', () => {
+    if (++done === jobs) finished();
+  });
+  await allDone;
+  await worker.close();
+  connection.disconnect(); // a connection handed to BullMQ is ours to close
+}
+
 async function oneGroupSize(group: number): Promise<Row> {
   const redis = await startPrivateRedis();
   const producer = createQueueConnection(redis.url);
   const queue = createIssuanceQueue(producer, PREFIX);
-  const jobs = JOBS;
   const tag = runTag();
   // built as they are added: the CPU that counts here is Redis's, not ours
   const groupOf = (j: number): IssuanceItem[] => Array.from({ length: group }, (_, k) => {
@@ -49,42 +70,23 @@ async function oneGroupSize(group: number): Promise<Row> {
     let next = 0;
     const added = await measure({ redis: () => cpuSecondsOf(redis.pid) }, async () => {
       await Promise.all(Array.from({ length: ADDERS }, async () => {
-        for (let j = next++; j < jobs; j = next++) await enqueueBatch(queue, groupOf(j));
+        for (let j = next++; j < JOBS; j = next++) await enqueueBatch(queue, groupOf(j));
       }));
     });
     const memoryWaiting = await usedMemory(redis);
 
-    let done = 0;
-    let finished: () => void;
-    const allDone = new Promise<void>((resolve) => (finished = resolve));
-    const schema = jobCatalog['persist-batch'].schema;
-    const processed = await measure({ redis: () => cpuSecondsOf(redis.pid) }, async () => {
-      const connection = createQueueConnection(redis.url, true);
-      const worker = new Worker(ISSUANCE_QUEUE, async (job) => {
-        const data = schema.parse(job.data); // the service's dispatcher re-parses every payload
-        return { issued: data.items.length, sold_out: 0, already_holds_coupon: 0 };
-      }, {
-        connection, prefix: PREFIX, concurrency: 32,
-        lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 1000, metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-      });
-      worker.on('completed', () => {
-        if (++done === jobs) finished();
-      });
-      await allDone;
-      await worker.close();
-      connection.disconnect(); // a connection handed to BullMQ is ours to close
-    });
+    const processed = await measure({ redis: () => cpuSecondsOf(redis.pid) }, () => processAll(redis, JOBS));
     const memoryDone = await usedMemory(redis);
     const row: Row = {
-      group, jobs, load: processed.load,
-      addUs: (added.cpu.redis! * 1e6) / jobs,
-      processUs: (processed.cpu.redis! * 1e6) / jobs,
-      workerUs: (processed.clientCpuSeconds * 1e6) / jobs,
-      bytesPerJob: (memoryWaiting - memoryBefore) / jobs,
+      group, jobs: JOBS, load: processed.load,
+      addUs: (added.cpu.redis! * 1e6) / JOBS,
+      processUs: (processed.cpu.redis! * 1e6) / JOBS,
+      workerUs: (processed.clientCpuSeconds * 1e6) / JOBS,
+      bytesPerJob: (memoryWaiting - memoryBefore) / JOBS,
       keptBytes: memoryDone - memoryBefore,
       addWall: added.wallSeconds, processWall: processed.wallSeconds,
     };
-    console.log(`  group ${group}: ${fmt(jobs)} jobs, redis ${row.addUs.toFixed(0)} µs/add + ${row.processUs.toFixed(0)} µs/process, ` +
+    console.log(`  group ${group}: ${fmt(JOBS)} jobs, redis ${row.addUs.toFixed(0)} µs/add + ${row.processUs.toFixed(0)} µs/process, ` +
       `${fmt(row.bytesPerJob)} B/waiting job, load ${row.load}`);
     return row;
   } finally {
