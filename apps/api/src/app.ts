@@ -1,7 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@coupon/runtime';
 import { trustProxySetting } from './config';
 import type { ApiContext } from './context';
@@ -9,21 +8,13 @@ import { couponRoutes } from './coupons/coupon.routes';
 import { issuanceRoutes } from './issuance/issuance.routes';
 import { userCouponRoutes } from './user-coupons/user-coupon.routes';
 import { jsonBody } from './http/body';
+import { requestId, tagHotRequest } from './http/request-id';
+import { issueFastPath } from './http/fast-path';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { healthRoutes, type Readiness } from './ops/health.routes';
 import { httpMetrics } from './ops/metrics';
 import { bullBoardRoutes } from './ops/bull-board';
 import { openApiRoutes } from './openapi/openapi.routes';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-// honour the caller's id so one request can be followed across api and worker logs
-function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
-}
 
 const ISSUE_ROUTE = /^\/v1\/coupons\/[^/?]+\/issuances\/?(?:\?|$)/;
 
@@ -41,12 +32,21 @@ function requestLogging(log: Logger): RequestHandler {
   });
   return (req, res, next) => {
     if (req.method !== 'POST' || !ISSUE_ROUTE.test(req.url)) return logged(req, res, next);
-    req.id = requestId(req, res);
-    req.log = log.child({ reqId: req.id });
-    res.once('finish', () => {
-      if (res.statusCode >= 500) req.log.error({ method: req.method, url: req.url, statusCode: res.statusCode }, 'request failed');
-    });
+    tagHotRequest(log, req, res);
     next();
+  };
+}
+
+/**
+ * What the HTTP server runs: the issue route's common case on node's own request API (the
+ * fast path: express's router and body parser cost more than the issuance itself), every
+ * other request through express.
+ */
+export function createRequestListener(ctx: ApiContext, readiness: Readiness = { accepting: true }): RequestListener {
+  const app = createApp(ctx, readiness);
+  const fast = issueFastPath(ctx);
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
   };
 }
 

@@ -2,7 +2,7 @@
 import { createServer, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { migrateToLatest } from '@coupon/db';
 import { redisReady } from '@coupon/runtime';
-import { createApp } from './app';
+import { createRequestListener } from './app';
 import { DEFAULT_ADMIN_TOKEN, type ApiConfig } from './config';
 import { closeApiContext, createApiContext } from './context';
 import { answerClientError } from './http/client-error';
@@ -22,7 +22,7 @@ export async function serve(config: ApiConfig): Promise<void> {
   await redisReady(ctx.redis);
   if (config.MIGRATE_ON_START) await migrateToLatest(ctx.db);
   const readiness = { accepting: true };
-  const server = createApiServer(createApp(ctx, readiness));
+  const server = createApiServer(createRequestListener(ctx, readiness));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   ctx.log.info({ port: config.PORT }, 'api listening'); // pino adds the pid
   if (config.ADMIN_TOKEN === DEFAULT_ADMIN_TOKEN) ctx.log.warn('ADMIN_TOKEN is the default: set your own before exposing the API');

@@ -1,9 +1,15 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError, type ErrorCode } from '@coupon/domain';
 import { problemBody, problemCodes } from '@coupon/runtime';
 
-export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
-  res.status(problemCodes[code].status).type('application/problem+json').json(problemBody(code, detail, extra));
+/** Written with node's own response API, so the issue route's fast path answers the same way. */
+export function sendProblem(res: ServerResponse, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  const body = JSON.stringify(problemBody(code, detail, extra));
+  res.statusCode = problemCodes[code].status;
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

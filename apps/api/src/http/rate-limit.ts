@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '@coupon/domain';
@@ -6,6 +7,9 @@ import type { Logger } from '@coupon/runtime';
 import type { ApiConfig } from '../config';
 import type { ApiMetrics } from '../ops/metrics';
 import { routeTemplateOf } from './route-template';
+
+/** The one route the per-user limit guards (its metric label). */
+const ISSUE_ROUTE = '/v1/coupons/:couponId/issuances';
 
 /**
  * API.md's rate limits, in Redis so every process and host shares them (rate-limiter-flexible,
@@ -21,7 +25,7 @@ export interface RateLimits {
   /** App-level middleware, per client address; null when RATE_LIMIT_IP is 0. */
   perAddress: RequestHandler | null;
   /** Throws 429 `rate_limited` once `userId` has issued its share this second; null when off. */
-  issue: ((req: Request, res: Response, userId: string) => Promise<void>) | null;
+  issue: ((res: ServerResponse, userId: string) => Promise<void>) | null;
 }
 
 type LimitName = 'user' | 'address';
@@ -42,7 +46,7 @@ export function createRateLimits({ config, redis, log, metrics }: Deps): RateLim
     const options = { keyPrefix, points, duration: 1 };
     const shared = new RateLimiterRedis({ ...options, storeClient: redis, inMemoryBlockOnConsumed: points + 1, rejectIfRedisNotReady: true });
     const fallback = new RateLimiterMemory(options);
-    return async (res: Response, key: string, route: string): Promise<void> => {
+    return async (res: ServerResponse, key: string, route: string): Promise<void> => {
       const msBeforeNext = await consume(shared, key).catch(async (error: unknown) => {
         metrics.rateLimiterErrors.inc({ limit: name });
         if (Date.now() - lastWarning > 10_000) {
@@ -63,7 +67,7 @@ export function createRateLimits({ config, redis, log, metrics }: Deps): RateLim
   const perUser = config.RATE_LIMIT_USER_ISSUE > 0 ? check('user', 'rl:issue', config.RATE_LIMIT_USER_ISSUE) : null;
   const perAddress = config.RATE_LIMIT_IP > 0 ? check('address', 'rl:ip', config.RATE_LIMIT_IP) : null;
   return {
-    issue: perUser && ((req, res, userId) => perUser(res, userId, routeOf(req))),
+    issue: perUser && ((res, userId) => perUser(res, userId, ISSUE_ROUTE)),
     perAddress: perAddress && (async (req, res, next) => {
       if (EXEMPT.test(req.path)) return next();
       await perAddress(res, addressKey(req.ip), routeTemplateOf(req.path));
@@ -83,7 +87,6 @@ async function consume(limiter: RateLimiterRedis | RateLimiterMemory, key: strin
   }
 }
 
-const routeOf = (req: Request) => (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched');
 
 /**
  * The limiter's key for a client address. IPv4-mapped IPv6 is read as IPv4; other IPv6

@@ -2,22 +2,17 @@ import { Router } from 'express';
 import type { ApiContext } from '../context';
 import { idParam, opaqueId } from '../http/schemas';
 import { parse } from '../http/validate';
-import { issueBody, waitQuery } from './issuance.schemas';
-import { awaitSettlement, findIssuance, findIssuanceOfUser, requestIssuance } from './issuance.service';
+import { ISSUE_ROUTE, issue } from './issue';
+import { waitQuery } from './issuance.schemas';
+import { awaitSettlement, findIssuance, findIssuanceOfUser } from './issuance.service';
 
 export function issuanceRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  const { auth, limits } = ctx;
+  const { auth } = ctx;
 
-  router.post('/v1/coupons/:couponId/issuances', ...auth.token, async (req, res) => {
-    const couponId = parse(idParam, req.params.couponId, 'couponId');
-    const { userId } = parse(issueBody, req.body, 'body');
-    auth.authorize(req, userId);
-    if (limits.issue) await limits.issue(req, res, userId);
-    const issuance = await requestIssuance(ctx, couponId, userId, String(req.id));
-    res.status(202).location(`/v1/issuances/${issuance.issuanceId}`).json(issuance);
-  });
+  // the common case skips express altogether (http/fast-path.ts); the rest comes here
+  router.post(ISSUE_ROUTE, ...auth.token, (req, res) => issue(ctx, req, res, String(req.params.couponId), req.body));
 
   // Any form of id is looked up: an id this service never issued is simply not found (to a
   // user token: forbidden, like another user's, so that a 403 never tells that one exists).

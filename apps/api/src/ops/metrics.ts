@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { clusterMetrics } from './cluster';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -92,14 +93,18 @@ function protectionSeries(registry: Registry) {
 /** Times every request, labelled by its route template so ids do not explode the series. */
 export function httpMetrics(metrics: ApiMetrics): RequestHandler {
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.httpDuration.observe({ method: req.method, route, status: res.statusCode }, seconds);
-    });
+    timeRequest(metrics, req, res, () => (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched'));
     next();
   };
+}
+
+/** Observes the request's duration when its response has gone, under the route `routeOf` names then. */
+export function timeRequest(metrics: ApiMetrics, req: IncomingMessage, res: ServerResponse, routeOf: () => string): void {
+  const start = process.hrtime.bigint();
+  res.once('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    metrics.httpDuration.observe({ method: req.method ?? '', route: routeOf(), status: res.statusCode }, seconds);
+  });
 }
 
 /**
