@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { startTestApi, type TestApi } from '../support/api';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { bearer, claimsFor, mint, signingKey, unsecured, type SigningKey } from '../support/jwt';
-import { expectProblem } from './support';
+import { expectProblem } from '../support/problems';
 
 // The two other key sources of API.md "AUTH_MODE": JWT_PUBLIC_KEY and JWT_SECRET, each with
 // its algorithm pinned by the key.

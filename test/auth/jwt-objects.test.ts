@@ -1,7 +1,8 @@
 import { stateSnapshot } from '../fuzz/support';
 import { couponBody } from '../support/builders';
 import { insertUserCoupon } from '../support/user-coupons';
-import { expectProblem, useJwtStack } from './support';
+import { expectProblem } from '../support/problems';
+import { useJwtStack } from './support';
 
 // API.md "AUTH_MODE", jwt: a token acts for its own subject only (unless it is a backend's),
 // and a refusal tells nothing about another user's objects. No worker runs here: issuances

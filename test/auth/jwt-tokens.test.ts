@@ -3,7 +3,8 @@ import { startTestApi } from '../support/api';
 import { couponBody } from '../support/builders';
 import { AUDIENCE, ISSUER, bearer, claimsFor, mint, signingKey, unsecured } from '../support/jwt';
 import { eventually } from '../support/processes';
-import { expectProblem, useJwtStack } from './support';
+import { expectProblem } from '../support/problems';
+import { useJwtStack } from './support';
 
 // API.md "AUTH_MODE", jwt: which tokens verify. The API fetches its keys from a JWKS the test
 // serves over HTTP; the cache is short here (1 s) so that rotation can be watched.

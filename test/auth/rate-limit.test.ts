@@ -6,7 +6,7 @@ import { couponBody } from '../support/builders';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
-import { expectProblem } from './support';
+import { expectProblem } from '../support/problems';
 
 // API.md "Rate limits": per user on issuance and per client address, shared by every process
 // (two in-process APIs on one Redis stand for two hosts), 429 rate_limited + Retry-After.

@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { loadApiConfig } from '../../apps/api/src/config';
 import { createTestEnv, type TestEnv } from '../support/env';
-import { freePort, spawnApp, waitForHttp } from '../support/processes';
+import { spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 
 // API.md "AUTH_MODE": what the configuration must hold before the API starts, and the
 // warning of trusted mode on a non-loopback address.

@@ -37,11 +37,3 @@ export function useJwtStack(vars: Record<string, string> = {}): JwtStack {
   });
   return stack;
 }
-
-/** The RFC 9457 body of a refusal, checked for its status and code. */
-export function expectProblem(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, status: number, code: string) {
-  expect({ status: res.status, code: res.body.code, type: res.headers['content-type'] }).toEqual({
-    status, code, type: expect.stringMatching(/^application\/problem\+json/),
-  });
-  return res.body;
-}

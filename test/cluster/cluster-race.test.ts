@@ -1,9 +1,10 @@
 import type { Cluster } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateCluster, type PrivateCluster } from '../support/private-cluster';
-import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
+import { eventually, spawnApp, type Child, postJson } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 on a Redis Cluster: two API processes and a worker pointed at three
@@ -42,9 +43,7 @@ afterAll(async () => {
 async function couponsOnEveryMaster(): Promise<{ id: number; port: number }[]> {
   const byPort = new Map<number, number>();
   for (let i = 0; i < 40 && byPort.size < cluster.ports.length; i++) {
-    const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: STOCK }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-    expect(created.status).toBe(201);
-    const id = created.body.id as number;
+    const id = await createCoupon(apis[0]!.url, { count: STOCK });
     const port = await cluster.portOfKey(`${env.redis.keyPrefix}${couponKeys(id).meta}`);
     if (!byPort.has(port)) byPort.set(port, id);
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createDb } from '../../db/src';
+import { createDb } from '@coupon/db';
 import { withAdminClient } from '../support/servers';
 
 // PostgreSQL going away while a client is checked out of the pool (inside a transaction,

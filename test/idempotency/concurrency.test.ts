@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { createPrivateRedis } from '../support/private-redis';
 import { startTestApi, type TestApi } from '../support/api';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { eventually, spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { useTestStack } from '../support/stack';
 import { couponState, newCoupon, newKey, newUserCoupon, userCouponHistory } from './support';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/src';
+import type { Database } from '@coupon/db';
 import { couponBody } from '../support/builders';
 import type { TestApi } from '../support/api';
 import { insertUserCoupon } from '../support/user-coupons';

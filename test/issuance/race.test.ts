@@ -1,7 +1,8 @@
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually, spawnApp, type Child, postJson } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 across processes: two real API processes share the stock of one coupon.
@@ -27,9 +28,7 @@ afterAll(async () => {
 });
 
 it('1000 users x 4 parallel requests over two API processes against stock 100: exactly 100 issued', async () => {
-  const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: 100 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-  expect(created.status).toBe(201);
-  const couponId = created.body.id as number;
+  const couponId = await createCoupon(apis[0]!.url, { count: 100 });
 
   const requests: Promise<{ user: string; status: number; body: Record<string, any> }>[] = [];
   let inFlight = 0;

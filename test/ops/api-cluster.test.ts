@@ -1,6 +1,7 @@
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually, spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 
 // Scale-out in one process tree: API_PROCESSES=2 forks two API processes on one port; the
 // primary sums their metrics and passes SIGTERM on.
@@ -29,12 +30,7 @@ it('serves from two processes, aggregates their metrics, and stops on SIGTERM', 
       return found.size === 2 ? found : undefined;
     }, 30_000, 'two API processes listening');
     expect(pids.size).toBe(2);
-    const created = await fetch(`${base}/v1/coupons`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify(couponBody({ count: 1000 })),
-    });
-    const { id } = (await created.json()) as { id: number };
+    const id = await createCoupon(base, { count: 1000 });
     // one connection each: the primary hands connections out round-robin, ~20 per process,
     // so an unaggregated answer would say ~20
     for (let i = 0; i < 40; i++) {

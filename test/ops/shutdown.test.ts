@@ -1,7 +1,8 @@
 import { createIssuanceQueue } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually, spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { startTestWorker } from '../support/worker';
 
 // Graceful shutdown: SIGTERM to the API and the worker under load fails no job and loses
@@ -23,12 +24,7 @@ it('SIGTERM under load: both exit 0, no job failed or left active, every 202 per
   await waitForHttp(`${base}/healthz`, api);
   await waitForHttp(`http://127.0.0.1:${workerPort}/healthz`, worker);
 
-  const created = await fetch(`${base}/v1/coupons`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify(couponBody({ type: 'unlimited', count: 0 })),
-  });
-  const couponId = ((await created.json()) as { id: number }).id;
+  const couponId = await createCoupon(base, { type: 'unlimited', count: 0 });
 
   const accepted: string[] = [];
   const other = new Map<string, number>();

@@ -2,7 +2,8 @@ import { sleep, startLoad, type Entry } from '../chaos/support/load';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateSentinel, type PrivateSentinel } from '../support/private-sentinel';
-import { eventually, freePort, spawnApp, waitForHttp, type Child } from '../support/processes';
+import { eventually, spawnApp, type Child } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 
 // The real API and worker (spawned processes, REDIS_SENTINELS) issue coupons through a
 // Sentinel failover: kill -9 of the primary, its data directory deleted. Without a restart,

@@ -1,7 +1,8 @@
 import { createIssuanceQueue } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, postJson, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { issueLoad, killGroup, startService } from '../support/start';
 import { startTestWorker } from '../support/worker';
 
@@ -24,8 +25,7 @@ it('SIGINT to the process group under load: api and worker drain and stop, no jo
   try {
     await waitForHttp(`${base}/readyz`, undefined, 90_000);
     await service.waitForLog((l) => l.msg === 'worker started', 'the worker');
-    const created = await postJson(base, '/v1/coupons', couponBody({ type: 'unlimited', count: 0 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-    const couponId = created.body.id as number;
+    const couponId = await createCoupon(base, { type: 'unlimited', count: 0 });
 
     const load = issueLoad(base, couponId, 'ctrl_c_', 32);
     await eventually(async () => (load.accepted.length > 3000 ? true : undefined), 30_000, 'load to build up');

@@ -3,12 +3,13 @@ import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { connectRedis, redisTarget } from '@coupon/runtime';
-import { createDb, migrateToLatest, type Database } from '../../../db/src';
+import { createDb, migrateToLatest, type Database } from '@coupon/db';
 import { couponBody, type CouponBody } from '../../support/builders';
 import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
 import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
 import { createPrivateSentinel, type PrivateSentinel } from '../../support/private-sentinel';
-import { freePort, spawnApp, waitForHttp, type Child } from '../../support/processes';
+import { spawnApp, type Child } from '../../support/processes';
+import { freePort, waitForHttp } from '../../support/net';
 
 export const ADMIN_TOKEN = 'chaos-admin-token';
 const KEY_PREFIX = 'chaos:';
