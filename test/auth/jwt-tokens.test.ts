@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { startTestApi } from '../support/api';
 import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { AUDIENCE, ISSUER, bearer, claimsFor, mint, signingKey, unsecured } from '../support/jwt';
 import { eventually } from '../support/processes';
 import { expectProblem } from '../support/problems';
@@ -18,8 +19,8 @@ function expectInvalidToken(res: { status: number; body: Record<string, unknown>
 
 describe('every user route needs a token', () => {
   it('answers 401 unauthorized with WWW-Authenticate: Bearer when there is none', async () => {
-    const { http, admin } = stack.api;
-    const couponId = (await http.post('/v1/coupons').set(admin).send(couponBody())).body.id;
+    const { http } = stack.api;
+    const couponId = await createCoupon(stack.api);
     const routes = [
       http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'alice' }),
       http.get(`/v1/coupons/${couponId}/issuances/alice`),

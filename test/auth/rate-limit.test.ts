@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
 import { addressKey } from '../../apps/api/src/http/rate-limit';
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const coupons = (api: TestApi, n: number) =>
-  Promise.all(Array.from({ length: n }, async () => (await api.http.post('/v1/coupons').set(api.admin).send(couponBody())).body.id as number));
+  Promise.all(Array.from({ length: n }, () => createCoupon(api)));
 
 /** The sum over the APIs of one series of their /metrics. */
 async function counter(apis: TestApi[], series: string): Promise<number> {

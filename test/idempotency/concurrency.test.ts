@@ -4,7 +4,8 @@ import { startTestApi, type TestApi } from '../support/api';
 import { eventually, spawnApp } from '../support/processes';
 import { freePort, waitForHttp } from '../support/net';
 import { useTestStack } from '../support/stack';
-import { couponState, newCoupon, newKey, newUserCoupon, userCouponHistory } from './support';
+import { createCoupon } from '../support/coupons';
+import { couponState, newKey, newUserCoupon, userCouponHistory } from './support';
 
 // Idempotency-Key under concurrency and failure: duplicates in flight, a request that outlives
 // its lease, record expiry, Redis down, and a process killed while it holds a key.
@@ -66,7 +67,7 @@ async function lockCouponRow(id: number) {
 
 describe('duplicates in flight', () => {
   it('of N parallel PATCHes with one key exactly one is processed; the others are 409 in use or replays', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const results = await Promise.all(Array.from({ length: 10 }, () => patchWith(stack.api, id, { count: 1 }, key)));
     const processed = results.filter((r) => r.status === 200 && r.headers['idempotent-replayed'] === undefined);
@@ -90,7 +91,7 @@ describe('duplicates in flight', () => {
 
   it('a request that outlives its lease keeps the key (the lease is renewed) until it answers', async () => {
     const { api, records } = await isolatedApi('lease', { IDEMPOTENCY_LEASE_MS: '200' });
-    const id = await newCoupon(api, 100);
+    const id = await createCoupon(api);
     const key = newKey();
     const lock = await lockCouponRow(id);
     try {
@@ -117,7 +118,7 @@ describe('duplicates in flight', () => {
 it('after IDEMPOTENCY_TTL_SECONDS the key is forgotten and a request with it is processed afresh', async () => {
   const { api, records } = await isolatedApi('ttl', { IDEMPOTENCY_TTL_SECONDS: '1' });
   try {
-    const id = await newCoupon(api, 100);
+    const id = await createCoupon(api);
     const key = newKey();
     await patchWith(api, id, { count: 1 }, key).expect(200);
     expect((await patchWith(api, id, { count: 1 }, key)).headers['idempotent-replayed']).toBe('true');
@@ -135,7 +136,7 @@ describe('Redis unavailable', () => {
     const redis = await createPrivateRedis();
     const api = await startTestApi(stack.env, { REDIS_URL: redis.url });
     try {
-      const id = await newCoupon(api, 100);
+      const id = await createCoupon(api);
       await redis.kill();
       const refused = await patchWith(api, id, { count: 1 }, newKey());
       expect({ status: refused.status, code: refused.body.code, retryAfter: refused.headers['retry-after'] })
@@ -154,7 +155,7 @@ describe('Redis unavailable', () => {
     const redis = await createPrivateRedis();
     const api = await startTestApi(stack.env, { REDIS_URL: redis.url });
     try {
-      const id = await newCoupon(api, 100);
+      const id = await createCoupon(api);
       const lock = await lockCouponRow(id);
       const first = patchWith(api, id, { count: 4 }, newKey()).then((r) => r);
       await eventually(async () => ((await waitingOnLocks()) > 0 ? true : undefined), 10_000, 'the PATCH to wait for the row');
@@ -170,7 +171,7 @@ describe('Redis unavailable', () => {
 });
 
 it('an API process killed while it holds a key: the key is in use until its lease lapses, then the retry is processed once', async () => {
-  const id = await newCoupon(stack.api, 100);
+  const id = await createCoupon(stack.api);
   const key = newKey();
   const port = await freePort();
   const doomed = spawnApp('api', {

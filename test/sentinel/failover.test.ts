@@ -1,9 +1,9 @@
-import { sleep, startLoad, type Entry } from '../chaos/support/load';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { startLoad, type Entry } from '../chaos/support/load';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateSentinel, type PrivateSentinel } from '../support/private-sentinel';
 import { eventually, spawnApp, type Child } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { freePort, sleep, waitForHttp } from '../support/net';
 
 // The real API and worker (spawned processes, REDIS_SENTINELS) issue coupons through a
 // Sentinel failover: kill -9 of the primary, its data directory deleted. Without a restart,
@@ -44,16 +44,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function createCoupon(count: number): Promise<number> {
-  const res = await fetch(`${base}/v1/coupons`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify(couponBody({ count })),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: number }).id;
-}
-
 async function statusOf(issuanceId: string): Promise<string> {
   const res = await fetch(`${base}/v1/issuances/${issuanceId}`);
   return res.status === 200 ? ((await res.json()) as { status: string }).status : String(res.status);
@@ -62,8 +52,8 @@ async function statusOf(issuanceId: string): Promise<string> {
 const failed = (e: Entry) => ['unavailable', 'maybe', 'not_sent', 'server_error'].includes(e.outcome);
 
 it('kill -9 of the primary under load: requests fail for a while, then the same processes go on issuing and persisting', async () => {
-  const wide = await createCoupon(1_000_000);
-  const tight = { id: await createCoupon(150), stock: 150 };
+  const wide = await createCoupon(base, { count: 1_000_000 });
+  const tight = { id: await createCoupon(base, { count: 150 }), stock: 150 };
   const load = startLoad({ targets: () => [base], coupons: [wide, tight.id], rate: 100 });
   await sleep(2000);
 

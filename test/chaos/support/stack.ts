@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { connectRedis, redisTarget } from '@coupon/runtime';
 import { createDb, migrateToLatest, type Database } from '@coupon/db';
-import { couponBody, type CouponBody } from '../../support/builders';
+import type { CouponBody } from '../../support/builders';
+import { createCoupon } from '../../support/coupons';
+import { beforeAllValue } from '../../support/hooks';
 import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
 import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
 import { createPrivateSentinel, type PrivateSentinel } from '../../support/private-sentinel';
@@ -84,6 +86,14 @@ interface RedisSetup<R> {
   destroy(): Promise<void>;
 }
 
+/**
+ * Registers the file's hooks: beforeAll starts the stack, afterAll destroys it. The getter
+ * throws if read before beforeAll ran, or after it failed.
+ */
+export function useStack<R>(start: () => Promise<Stack<R>>): () => Stack<R> {
+  return beforeAllValue('the chaos stack', start, (stack) => stack.destroy());
+}
+
 /** Private PostgreSQL and Redis on ports of their own, the schema, one worker and N API processes. */
 export function startStack(options: StackOptions = {}): Promise<Stack> {
   return launch(options, async () => {
@@ -149,15 +159,7 @@ async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisS
     queuePrefix: QUEUE_PREFIX,
     apis,
     worker,
-    async createCoupon(body = {}) {
-      const res = await fetch(`${apis[0]!.url}/v1/coupons`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify(couponBody(body)),
-      });
-      if (res.status !== 201) throw new Error(`create coupon: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { id: number }).id;
-    },
+    createCoupon: (body = {}) => createCoupon({ url: apis[0]!.url, adminToken: ADMIN_TOKEN }, body),
     destroyed: false,
     crashes: () => [worker, ...apis].flatMap((a) => a.crashes),
     onDestroy: (fn) => cleanups.push(fn),
