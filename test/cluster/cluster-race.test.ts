@@ -3,8 +3,7 @@ import { couponKeys } from '@coupon/issuance';
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateCluster, type PrivateCluster } from '../support/private-cluster';
-import { eventually, spawnApp, type Child, postJson } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 on a Redis Cluster: two API processes and a worker pointed at three
@@ -17,18 +16,14 @@ const REQUESTS_PER_USER = 3;
 let env: TestEnv;
 let cluster: PrivateCluster;
 let client: Cluster;
-const apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 let worker: TestWorker;
 
 beforeAll(async () => {
   [env, cluster] = await Promise.all([createTestEnv(), createPrivateCluster(3)]);
   client = cluster.client();
   const vars = { ...env.vars, REDIS_CLUSTER_NODES: cluster.nodes };
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    apis.push({ child: spawnApp('api', { ...vars, PORT: String(port), HOST: '127.0.0.1' }), url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', vars), startApp('api', vars)]);
   worker = await startTestWorker(env, { REDIS_CLUSTER_NODES: cluster.nodes });
 }, 60_000);
 

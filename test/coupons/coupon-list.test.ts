@@ -1,22 +1,17 @@
 import { createCoupon } from '../support/coupons';
 import { ADMIN_TOKEN } from '../support/env';
-import { eventually, postJson, spawnApp, type Child } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { useTestStack } from '../support/stack';
 
 // GET /v1/coupons is served from a per-process cache; API.md still wants every create,
 // update and delete in the list as soon as that call has answered, whichever process serves
 // the list. Two real API processes: writes go to one, lists are read from the other.
 const stack = useTestStack();
-const apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 beforeAll(async () => {
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    apis.push({ child: spawnApp('api', { ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1' }), url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', stack.env.vars), startApp('api', stack.env.vars)]);
 }, 60_000);
 afterAll(() => Promise.all(apis.map((a) => a.child.kill('SIGTERM'))));
 

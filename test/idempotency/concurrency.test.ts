@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { createPrivateRedis } from '../support/private-redis';
 import { startTestApi, type TestApi } from '../support/api';
-import { eventually, spawnApp } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { eventually, startApp } from '../support/processes';
 import { useTestStack } from '../support/stack';
 import { createCoupon } from '../support/coupons';
 import { couponState, newKey, newUserCoupon, userCouponHistory } from './support';
@@ -173,12 +172,10 @@ describe('Redis unavailable', () => {
 it('an API process killed while it holds a key: the key is in use until its lease lapses, then the retry is processed once', async () => {
   const id = await createCoupon(stack.api);
   const key = newKey();
-  const port = await freePort();
-  const doomed = spawnApp('api', {
-    ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1', IDEMPOTENCY_LEASE_MS: '5000', FAULT_CRASH_AT: 'after-idempotency-claim',
+  const { child: doomed, url } = await startApp('api', {
+    ...stack.env.vars, IDEMPOTENCY_LEASE_MS: '5000', FAULT_CRASH_AT: 'after-idempotency-claim',
   });
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, doomed);
-  const reply = await fetch(`http://127.0.0.1:${port}/v1/coupons/${id}`, {
+  const reply = await fetch(`${url}/v1/coupons/${id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json', authorization: stack.api.admin.Authorization, 'idempotency-key': key },
     body: JSON.stringify({ count: 5 }),

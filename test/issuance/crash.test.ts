@@ -1,8 +1,7 @@
 import { couponKeys } from '@coupon/issuance';
 import { createCoupon } from '../support/coupons';
 import { historyCount, rowsOf, rowsReach } from '../support/issuances';
-import { eventually, spawnApp } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { eventually, spawnApp, startApp } from '../support/processes';
 import { startTestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
@@ -56,10 +55,8 @@ it.each(['before-commit', 'after-commit'] as const)(
 
 it('API killed between reservation and enqueue: the reconciler persists the orphan', async () => {
   const couponId = await createCoupon(stack.api, { count: 5 });
-  const port = await freePort();
-  const doomed = spawnApp('api', { ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1', FAULT_CRASH_AT: 'after-reserve' });
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, doomed);
-  const reply = await fetch(`http://127.0.0.1:${port}/v1/coupons/${couponId}/issuances`, {
+  const { child: doomed, url } = await startApp('api', { ...stack.env.vars, FAULT_CRASH_AT: 'after-reserve' });
+  const reply = await fetch(`${url}/v1/coupons/${couponId}/issuances`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'orphan' }),
   }).catch((error: unknown) => error);
   expect(String(reply)).toMatch(/fetch failed/); // the process died before answering

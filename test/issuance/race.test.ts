@@ -1,23 +1,17 @@
 import { couponKeys } from '@coupon/issuance';
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
-import { eventually, spawnApp, type Child, postJson } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 across processes: two real API processes share the stock of one coupon.
 let env: TestEnv;
-let apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 let worker: TestWorker;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const child = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1' });
-    apis.push({ child, url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', env.vars), startApp('api', env.vars)]);
   worker = await startTestWorker(env);
 }, 60_000);
 

@@ -1,17 +1,11 @@
 import { createCoupon } from '../support/coupons';
-import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually, spawnApp } from '../support/processes';
 import { freePort, waitForHttp } from '../support/net';
+import { useTestEnv } from '../support/stack';
 
 // Scale-out in one process tree: API_PROCESSES=2 forks two API processes on one port; the
 // primary sums their metrics and passes SIGTERM on.
-let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const testEnv = useTestEnv();
 
 function sample(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
@@ -20,7 +14,7 @@ function sample(text: string, name: string, labels: string): number {
 
 it('serves from two processes, aggregates their metrics, and stops on SIGTERM', async () => {
   const port = await freePort();
-  const api = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '2', LOG_LEVEL: 'info' });
+  const api = spawnApp('api', { ...testEnv().vars, PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '2', LOG_LEVEL: 'info' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/readyz`, api);

@@ -1,7 +1,7 @@
 import { createCoupon } from '../support/coupons';
 import { expectAllPersisted, expectQueueClean, issueLoad } from '../support/issuances';
-import { freePort, sleep, waitForHttp } from '../support/net';
-import { spawnApp } from '../support/processes';
+import { sleep } from '../support/net';
+import { startApp } from '../support/processes';
 import { useTestEnv } from '../support/stack';
 
 // Graceful shutdown: SIGTERM to the API and the worker under load fails no job and loses
@@ -10,12 +10,8 @@ const testEnv = useTestEnv();
 
 it('SIGTERM under load: both exit 0, no job failed or left active, every 202 persisted', async () => {
   const env = testEnv();
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const api = spawnApp('api', { ...env.vars, PORT: String(apiPort), HOST: '127.0.0.1' });
-  const worker = spawnApp('worker', { ...env.vars, WORKER_PORT: String(workerPort), HOST: '127.0.0.1' });
-  const base = `http://127.0.0.1:${apiPort}`;
-  await waitForHttp(`${base}/healthz`, api);
-  await waitForHttp(`http://127.0.0.1:${workerPort}/healthz`, worker);
+  const { child: api, url: base } = await startApp('api', env.vars);
+  const { child: worker } = await startApp('worker', env.vars);
 
   const couponId = await createCoupon(base, { type: 'unlimited', count: 0 });
 

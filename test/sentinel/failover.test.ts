@@ -1,9 +1,9 @@
 import { startLoad, type Entry } from '../chaos/support/load';
 import { createCoupon } from '../support/coupons';
-import { createTestEnv, type TestEnv } from '../support/env';
+import { FAST_RECOVERY, createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateSentinel, type PrivateSentinel } from '../support/private-sentinel';
-import { eventually, spawnApp, type Child } from '../support/processes';
-import { freePort, sleep, waitForHttp } from '../support/net';
+import { type Child, eventually, startApp } from '../support/processes';
+import { sleep } from '../support/net';
 
 // The real API and worker (spawned processes, REDIS_SENTINELS) issue coupons through a
 // Sentinel failover: kill -9 of the primary, its data directory deleted. Without a restart,
@@ -25,17 +25,9 @@ beforeAll(async () => {
     REDIS_SENTINEL_MASTER: topology.masterName,
     HOST: '127.0.0.1',
     // short enough to watch: a dead job lock, an orphan reservation, a reconciler pass
-    WORKER_LOCK_MS: '3000',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-    RECONCILE_INTERVAL_MS: '1000',
-    RECONCILE_PENDING_AGE_MS: '3000',
-    BATCH_WAIT_MS: '10',
+    ...FAST_RECOVERY,
   };
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${apiPort}`;
-  api = spawnApp('api', { ...vars, PORT: String(apiPort) });
-  worker = spawnApp('worker', { ...vars, WORKER_PORT: String(workerPort) });
-  await Promise.all([waitForHttp(`${base}/healthz`, api), waitForHttp(`http://127.0.0.1:${workerPort}/healthz`, worker)]);
+  [{ child: api, url: base }, { child: worker }] = await Promise.all([startApp('api', vars), startApp('worker', vars)]);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { POLL_MS, sleep } from './net';
+import { POLL_MS, freePort, sleep, waitForHttp } from './net';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -33,6 +33,29 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ch
       return exited;
     },
   };
+}
+
+/** A spawned app and the base URL of its port. */
+export interface RunningApp {
+  child: Child;
+  url: string;
+}
+
+/**
+ * Spawns apps/<app> on a free loopback port (its PORT or WORKER_PORT) and resolves once
+ * `health` answers; a process that does not come up is killed.
+ */
+export async function startApp(app: 'api' | 'worker', vars: Record<string, string>, health = '/healthz'): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawnApp(app, { HOST: '127.0.0.1', ...vars, [app === 'api' ? 'PORT' : 'WORKER_PORT']: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}${health}`, child);
+  } catch (error) {
+    await child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, url };
 }
 
 /** How long a test waits for a condition unless it says otherwise. */

@@ -6,6 +6,7 @@ import { connectRedis, redisTarget } from '@coupon/runtime';
 import { createDb, migrateToLatest, type Database } from '@coupon/db';
 import type { CouponBody } from '../../support/builders';
 import { createCoupon } from '../../support/coupons';
+import { FAST_RECOVERY } from '../../support/env';
 import { beforeAllValue } from '../../support/hooks';
 import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
 import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
@@ -16,18 +17,6 @@ import { freePort, waitForHttp } from '../../support/net';
 export const ADMIN_TOKEN = 'chaos-admin-token';
 const KEY_PREFIX = 'chaos:';
 const QUEUE_PREFIX = '{chaos-bull}';
-
-/**
- * Recovery settings short enough for a test to watch them act: a dead worker's jobs are
- * retried after ~3 s, the reconciler runs every second and re-enqueues an orphan after 3 s.
- */
-const FAST_RECOVERY = {
-  WORKER_LOCK_MS: '3000',
-  WORKER_STALLED_INTERVAL_MS: '1000',
-  RECONCILE_INTERVAL_MS: '1000',
-  RECONCILE_PENDING_AGE_MS: '3000',
-  BATCH_WAIT_MS: '10',
-};
 
 export interface App {
   name: string;
