@@ -1,5 +1,6 @@
 import { startTestApi, type TestApi } from '../support/api';
 import { createTestEnv, type TestEnv } from '../support/env';
+import { lateFields } from '../support/hooks';
 import { expectProblem, type Answer } from '../support/problems';
 import { AUDIENCE, ISSUER, bearer, mint, signingKey, startJwksServer, type JwksServer, type SigningKey, type TokenOptions } from '../support/jwt';
 
@@ -16,42 +17,25 @@ export interface JwtStack {
 }
 
 export function useJwtStack(vars: Record<string, string> = {}): JwtStack {
-  let key: SigningKey | undefined;
-  let jwks: JwksServer | undefined;
-  let env: TestEnv | undefined;
-  let api: TestApi | undefined;
+  const { view, values } = lateFields<Pick<JwtStack, 'env' | 'api' | 'jwks' | 'key'>>(['env', 'api', 'jwks', 'key'],
+    (key) => `stack.${key} is read before useJwtStack's beforeAll ran, or that beforeAll failed`);
   beforeAll(async () => {
-    key = await signingKey('k1');
-    jwks = await startJwksServer([key.publicJwk]);
-    env = await createTestEnv();
-    api = await startTestApi(env, { AUTH_MODE: 'jwt', JWT_JWKS_URL: jwks.url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...vars });
+    values.key = await signingKey('k1');
+    values.jwks = await startJwksServer([values.key.publicJwk]);
+    values.env = await createTestEnv();
+    values.api = await startTestApi(values.env, {
+      AUTH_MODE: 'jwt', JWT_JWKS_URL: values.jwks.url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...vars,
+    });
   });
   afterAll(async () => {
-    await api?.close();
-    await env?.close();
-    await jwks?.stop();
+    await values.api?.close();
+    await values.env?.close();
+    await values.jwks?.stop();
   });
-  const ready = <T>(value: T | undefined, field: string): T => {
-    if (value === undefined) throw new Error(`stack.${field} is read before useJwtStack's beforeAll ran, or that beforeAll failed`);
-    return value;
-  };
-  const stack: JwtStack = {
-    get env() {
-      return ready(env, 'env');
-    },
-    get api() {
-      return ready(api, 'api');
-    },
-    get jwks() {
-      return ready(jwks, 'jwks');
-    },
-    get key() {
-      return ready(key, 'key');
-    },
-    as: async (sub, options = {}) => bearer(await mint(stack.key, { sub, ...options })),
-    backend: async () => bearer(await mint(stack.key, { sub: 'checkout-service', scope: `orders:read coupons:act-as-user` })),
-  };
-  return stack;
+  return Object.assign(view, {
+    as: async (sub: string, options: TokenOptions = {}) => bearer(await mint(view.key, { sub, ...options })),
+    backend: async () => bearer(await mint(view.key, { sub: 'checkout-service', scope: `orders:read coupons:act-as-user` })),
+  });
 }
 
 /** A 401 for a token that was sent but is not valid (RFC 6750 `invalid_token`). */

@@ -1,5 +1,6 @@
 import { startTestApi, type TestApi } from '../support/api';
 import { createTestEnv, type TestEnv } from '../support/env';
+import { lateFields } from '../support/hooks';
 import { listen, stateSnapshot, type RawClient } from './support';
 
 /** The app a fuzz file sends its inputs to. */
@@ -18,39 +19,23 @@ export interface FuzzTarget {
  * getters that throw if read before beforeAll ran.
  */
 export function useFuzzTarget(vars: Record<string, string>, seed: (target: FuzzTarget) => Promise<void>): FuzzTarget {
-  let env: TestEnv | undefined;
-  let api: TestApi | undefined;
-  let http: RawClient | undefined;
+  const { view, values } = lateFields<FuzzTarget>(['env', 'api', 'http'],
+    () => 'the fuzz target is read before its beforeAll ran, or that beforeAll failed');
   let before: Awaited<ReturnType<typeof stateSnapshot>>;
-  const ready = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('the fuzz target is read before its beforeAll ran, or that beforeAll failed');
-    return value;
-  };
-  const target: FuzzTarget = {
-    get env() {
-      return ready(env);
-    },
-    get api() {
-      return ready(api);
-    },
-    get http() {
-      return ready(http);
-    },
-  };
   beforeAll(async () => {
-    env = await createTestEnv();
-    api = await startTestApi(env, vars);
-    http = await listen(api);
-    await seed(target);
-    before = await stateSnapshot(env);
+    values.env = await createTestEnv();
+    values.api = await startTestApi(values.env, vars);
+    values.http = await listen(values.api);
+    await seed(view);
+    before = await stateSnapshot(values.env);
   });
   afterEach(async () => {
-    expect(await stateSnapshot(target.env)).toEqual(before);
+    expect(await stateSnapshot(view.env)).toEqual(before);
   });
   afterAll(async () => {
-    await http?.close();
-    await api?.close();
-    await env?.close();
+    await values.http?.close();
+    await values.api?.close();
+    await values.env?.close();
   });
-  return target;
+  return view;
 }

@@ -16,3 +16,26 @@ export function beforeAllValue<T>(what: string, create: () => Promise<T>, close:
     return value;
   };
 }
+
+/**
+ * Fields a beforeAll fills in, for a helper that registers hooks and must return its result
+ * at once: `view` reads each field through a getter that throws `unset(key)` while it is
+ * unset, and writes it through; `values` is what the hooks fill in and close.
+ */
+export function lateFields<T extends object>(keys: (keyof T)[], unset: (key: keyof T) => string): { view: T; values: Partial<T> } {
+  const values: Partial<T> = {};
+  const view = {} as T;
+  for (const key of keys) {
+    Object.defineProperty(view, key, {
+      enumerable: true,
+      get() {
+        if (values[key] === undefined) throw new Error(unset(key));
+        return values[key];
+      },
+      set(value: T[typeof key]) {
+        values[key] = value;
+      },
+    });
+  }
+  return { view, values };
+}

@@ -1,6 +1,6 @@
 import { startTestApi, type TestApi } from './api';
 import { createTestEnv, type TestEnv } from './env';
-import { beforeAllValue } from './hooks';
+import { beforeAllValue, lateFields } from './hooks';
 import { startTestWorker, type TestWorker } from './worker';
 
 /** This file's slice of the servers, the in-process API and, if asked, a worker. */
@@ -16,38 +16,20 @@ export interface TestStack {
  * (or `worker` without `{ worker: true }`), they throw an error that says so.
  */
 export function useTestStack(options: { worker?: boolean } = {}): TestStack {
-  let env: TestEnv | undefined;
-  let api: TestApi | undefined;
-  let worker: TestWorker | undefined;
+  const hint = (key: keyof TestStack) => (key === 'worker' && !options.worker ? ' (useTestStack({ worker: true }) starts one)' : '');
+  const { view, values } = lateFields<TestStack>(['env', 'api', 'worker'],
+    (key) => `stack.${key} is read before useTestStack's beforeAll ran, or that beforeAll failed${hint(key)}`);
   beforeAll(async () => {
-    env = await createTestEnv();
-    api = await startTestApi(env);
-    if (options.worker) worker = await startTestWorker(env);
+    values.env = await createTestEnv();
+    values.api = await startTestApi(values.env);
+    if (options.worker) values.worker = await startTestWorker(values.env);
   });
   afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await env?.close();
+    await values.worker?.close();
+    await values.api?.close();
+    await values.env?.close();
   });
-  const ready = <T>(value: T | undefined, field: keyof TestStack): T => {
-    if (value !== undefined) return value;
-    const hint = field === 'worker' && !options.worker ? ' (useTestStack({ worker: true }) starts one)' : '';
-    throw new Error(`stack.${field} is read before useTestStack's beforeAll ran, or that beforeAll failed${hint}`);
-  };
-  return {
-    get env() {
-      return ready(env, 'env');
-    },
-    get api() {
-      return ready(api, 'api');
-    },
-    get worker() {
-      return ready(worker, 'worker');
-    },
-    set worker(next) {
-      worker = next;
-    },
-  };
+  return view;
 }
 
 /** Registers the file's beforeAll/afterAll around its slice of the servers alone. */
