@@ -15,13 +15,13 @@ export interface TestStack {
  * Registers the file's beforeAll/afterAll. The fields are getters: read before beforeAll ran
  * (or `worker` without `{ worker: true }`), they throw an error that says so.
  */
-export function useTestStack(options: { worker?: boolean } = {}): TestStack {
+export function useTestStack(options: { worker?: boolean; apiVars?: Record<string, string> } = {}): TestStack {
   const hint = (key: keyof TestStack) => (key === 'worker' && !options.worker ? ' (useTestStack({ worker: true }) starts one)' : '');
   const { view, values } = lateFields<TestStack>(['env', 'api', 'worker'],
     (key) => `stack.${key} is read before useTestStack's beforeAll ran, or that beforeAll failed${hint(key)}`);
   beforeAll(async () => {
     values.env = await createTestEnv();
-    values.api = await startTestApi(values.env);
+    values.api = await startTestApi(values.env, options.apiVars);
     if (options.worker) values.worker = await startTestWorker(values.env);
   });
   afterAll(async () => {
