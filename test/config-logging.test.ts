@@ -5,15 +5,9 @@ import { createApp } from '../apps/api/src/app';
 import { loadApiConfig } from '../apps/api/src/config';
 import { closeApiContext, createApiContext } from '../apps/api/src/context';
 import { loadWorkerConfig } from '../apps/worker/src/config';
-import { createTestEnv, type TestEnv } from './support/env';
+import { useTestEnv } from './support/stack';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const testEnv = useTestEnv();
 
 describe('configuration', () => {
   it('reports every problem of the environment at once, by name', () => {
@@ -35,7 +29,7 @@ describe('request logging', () => {
         done();
       },
     });
-    const ctx = createApiContext(loadApiConfig({ ...env.vars, LOG_LEVEL: 'info' }));
+    const ctx = createApiContext(loadApiConfig({ ...testEnv().vars, LOG_LEVEL: 'info' }));
     ctx.log = createLogger('api', 'info', sink);
     try {
       const http = supertest(createApp(ctx));

@@ -2,7 +2,7 @@
 import { couponKeys } from '@coupon/issuance';
 import type { BenchCoupon } from './admin';
 import type { LoadResult } from './load';
-import { sleep } from './processes';
+import { sleep } from '@coupon/test/support/net';
 import type { Stack } from './stack';
 
 export interface Persisted {

@@ -1,7 +1,7 @@
 // autocannon over loopback. Every issue request carries a user id never used before, so
 // each 202 is a new issuance (not an already_issued 409).
 import autocannon from 'autocannon';
-import { sleep } from './processes';
+import { sleep } from '@coupon/test/support/net';
 
 export interface LoadResult {
   seconds: number;

@@ -5,7 +5,8 @@ import { type BenchConfig, type DurabilityPhase, type Phase } from './config';
 import { startDurabilityStack } from './durability';
 import { runFlash } from './flash';
 import { runLoad, type LoadResult } from './load';
-import { postgresCpuSeconds, sleep, treeCpuSeconds, treeRssMiB } from './processes';
+import { sleep } from '@coupon/test/support/net';
+import { postgresCpuSeconds, treeCpuSeconds, treeRssMiB } from './processes';
 import type { Stack } from './stack';
 
 export interface PhaseResult {

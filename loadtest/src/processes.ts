@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { stopChild } from '@coupon/test/support/net';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -26,44 +26,13 @@ export function spawnNode(entry: string, env: Record<string, string>, logFile: s
   });
   closeSync(fd);
   const output = () => `${logFile}:\n${readFileSync(logFile, 'utf8').slice(-5000)}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     pid: child.pid!,
     process: child,
     output,
-    async stop(graceMs = 30_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (graceMs = 30_000) => stopChild(child, 'SIGTERM', graceMs),
   };
 }
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export async function waitForHttp(url: string, child?: Child, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child && child.process.exitCode !== null) throw new Error(`process exited before ${url} answered:\n${child.output()}`);
-    const res = await fetch(url).catch(() => null);
-    if (res?.ok) return;
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer within ${ms} ms${child ? `:\n${child.output()}` : ''}`);
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();

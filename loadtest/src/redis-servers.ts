@@ -3,8 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort, sleep } from './processes';
+import { freePort, redisAnswers, sleep, stopChild, withRedisClient } from '@coupon/test/support/net';
 
 export interface RedisServer {
   port: number;
@@ -80,7 +79,7 @@ async function startServer(root: string, role: string, args: string[], logDir: s
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  const server: RedisServer = { port, url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+  const server: RedisServer = { port, url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child, 'SIGTERM', 5000) };
   try {
     await answersPing(server.url, child);
   } catch (error) {
@@ -90,30 +89,10 @@ async function startServer(root: string, role: string, args: string[], logDir: s
   return server;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function withClient<T>(url: string, use: (c: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  client.on('error', () => {}); // a refused connect while the server starts: connect() rejects too
-  try {
-    await client.connect();
-    return await use(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
 async function answersPing(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`redis-server for ${url} exited with ${child.exitCode} (see its log)`);
-    if (await withClient(url, (c) => c.ping()).catch(() => null)) return;
+    if (await redisAnswers(url)) return;
     await sleep(50);
   }
   throw new Error(`redis-server for ${url} did not start`);
@@ -123,8 +102,8 @@ async function answersPing(url: string, child: ChildProcess): Promise<void> {
 async function replicaInSync(primary: RedisServer, replica: RedisServer): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const [replicaInfo, primaryInfo] = await Promise.all([
-      withClient(replica.url, (c) => c.info('replication')).catch(() => ''),
-      withClient(primary.url, (c) => c.info('replication')).catch(() => ''),
+      withRedisClient(replica.url, (c) => c.info('replication')).catch(() => ''),
+      withRedisClient(primary.url, (c) => c.info('replication')).catch(() => ''),
     ]);
     if (/master_link_status:up/.test(replicaInfo) && /slave0:.*state=online/.test(primaryInfo)) return;
     await sleep(50);
@@ -133,7 +112,7 @@ async function replicaInSync(primary: RedisServer, replica: RedisServer): Promis
 }
 
 async function commandCalls(url: string, command: string): Promise<number> {
-  const stats = await withClient(url, (c) => c.info('commandstats'));
+  const stats = await withRedisClient(url, (c) => c.info('commandstats'));
   return Number(new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
 }
 

@@ -9,7 +9,8 @@ import { deleteKeysMatching } from '@coupon/runtime';
 import pg from 'pg';
 import type { BenchConfig } from './config';
 import { JWT_AUDIENCE, JWT_ISSUER, createSigner, type BenchSigner } from './jwt';
-import { freePort, redisServerPid, spawnNode, waitForHttp, type Child } from './processes';
+import { freePort, waitForHttp, withDatabase } from '@coupon/test/support/net';
+import { redisServerPid, spawnNode, type Child } from './processes';
 
 export interface Stack {
   apiUrl: string;
@@ -54,6 +55,9 @@ function sharedRedisPid(config: BenchConfig) {
   return { redis: redisServerPid(Number(new URL(config.redisUrl).port || 6379)) };
 }
 
+/** How long a child may take to answer once spawned (the API migrates and forks first). */
+const STARTUP_MS = 60_000;
+
 /** Where the children's output goes (kept after the run, for a look when something failed). */
 export const LOG_DIR = join(tmpdir(), 'coupon-bench');
 
@@ -62,7 +66,7 @@ async function startCeiling(config: BenchConfig) {
   const port = await freePort();
   const child = spawnNode('loadtest/src/ceiling-server.ts', { PORT: String(port), CEILING_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, 'ceiling.log'));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, child);
+  await waitForHttp(`${url}/healthz`, child, STARTUP_MS);
   return { child, url };
 }
 
@@ -141,7 +145,7 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
   const startWorker = async () => {
     const port = await freePort();
     worker = spawnNode('apps/worker/src/main.ts', { ...common, WORKER_PORT: String(port) }, join(LOG_DIR, `${name}-worker.log`), profile, config.appRoot);
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, worker);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, worker, STARTUP_MS);
   };
   const close = async () => {
     await Promise.allSettled([options.stopCeiling?.(), api?.stop(), (jwtApi as Child | null)?.stop(), (worker as Child | null)?.stop()]);
@@ -156,12 +160,12 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
 
   try {
     api = spawnNode('apps/api/src/main.ts', { ...common, PORT: String(apiPort), API_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, `${name}-api.log`), profile, config.appRoot);
-    await waitForHttp(`${apiUrl}/readyz`, api);
+    await waitForHttp(`${apiUrl}/readyz`, api, STARTUP_MS);
     if (signer) {
       // the same API but for the user tokens it verifies; migrations are done by now
       const auth = { AUTH_MODE: 'jwt', JWT_PUBLIC_KEY: signer.publicPem, JWT_ISSUER, JWT_AUDIENCE, MIGRATE_ON_START: 'false' };
       jwtApi = spawnNode('apps/api/src/main.ts', { ...common, ...auth, PORT: String(jwtPort), API_PROCESSES: String(config.apiProcesses) }, join(LOG_DIR, `${name}-api-jwt.log`), profile, config.appRoot);
-      await waitForHttp(`http://127.0.0.1:${jwtPort}/readyz`, jwtApi);
+      await waitForHttp(`http://127.0.0.1:${jwtPort}/readyz`, jwtApi, STARTUP_MS);
     }
     await startWorker();
   } catch (error) {
@@ -194,11 +198,5 @@ function profileArgs(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   // cluster.fork() passes the primary's execArgv on, so every API process writes a profile
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 

@@ -2,7 +2,8 @@ import { SignJWT } from 'jose';
 import { startTestApi, type TestApi } from '../support/api';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { bearer, claimsFor, mint, signingKey, unsecured, type SigningKey } from '../support/jwt';
-import { expectProblem } from './support';
+import { expectProblem } from '../support/problems';
+import { expectInvalidToken } from './support';
 
 // The two other key sources of API.md "AUTH_MODE": JWT_PUBLIC_KEY and JWT_SECRET, each with
 // its algorithm pinned by the key.
@@ -27,11 +28,6 @@ afterAll(async () => {
 const hmac = (secret: string, alg = 'HS256') => ({ secret: new TextEncoder().encode(secret), alg });
 const list = '/v1/users/alice/coupons';
 
-function expectRefused(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }) {
-  expectProblem(res, 401, 'unauthorized');
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
-}
-
 describe('JWT_PUBLIC_KEY (an EC P-256 key: ES256 only)', () => {
   it('verifies tokens signed by its private key, with no issuer or audience configured', async () => {
     expect((await byPublicKey.http.get(list).set(bearer(await mint(es, { iss: null, aud: null })))).status).toBe(200);
@@ -39,10 +35,10 @@ describe('JWT_PUBLIC_KEY (an EC P-256 key: ES256 only)', () => {
 
   it('refuses HS256 signed with the public key itself, alg none, and another key', async () => {
     const confused = await new SignJWT(claimsFor('alice')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(es.publicPem));
-    expectRefused(await byPublicKey.http.get(list).set(bearer(confused)));
-    expectRefused(await byPublicKey.http.get(list).set(bearer(unsecured(claimsFor('alice')))));
-    expectRefused(await byPublicKey.http.get(list).set(bearer(await mint(await signingKey('other', 'ES256')))));
-    expectRefused(await byPublicKey.http.get(list).set(bearer(await mint(await signingKey('rsa', 'RS256')))));
+    expectInvalidToken(await byPublicKey.http.get(list).set(bearer(confused)));
+    expectInvalidToken(await byPublicKey.http.get(list).set(bearer(unsecured(claimsFor('alice')))));
+    expectInvalidToken(await byPublicKey.http.get(list).set(bearer(await mint(await signingKey('other', 'ES256')))));
+    expectInvalidToken(await byPublicKey.http.get(list).set(bearer(await mint(await signingKey('rsa', 'RS256')))));
   });
 });
 
@@ -52,12 +48,12 @@ describe('JWT_SECRET with JWT_ALGORITHMS=HS256', () => {
   });
 
   it('refuses another secret, an algorithm left out of JWT_ALGORITHMS, an asymmetric token and alg none', async () => {
-    expectRefused(await bySecret.http.get(list).set(bearer(await mint(hmac(`${SECRET}x`)))));
+    expectInvalidToken(await bySecret.http.get(list).set(bearer(await mint(hmac(`${SECRET}x`)))));
     const hs512 = await bySecret.http.get(list).set(bearer(await mint(hmac(SECRET, 'HS512'))));
-    expectRefused(hs512);
+    expectInvalidToken(hs512);
     expect(hs512.body.detail).toBe("the token's algorithm is not accepted");
-    expectRefused(await bySecret.http.get(list).set(bearer(await mint(es))));
-    expectRefused(await bySecret.http.get(list).set(bearer(unsecured(claimsFor('alice')))));
+    expectInvalidToken(await bySecret.http.get(list).set(bearer(await mint(es))));
+    expectInvalidToken(await bySecret.http.get(list).set(bearer(unsecured(claimsFor('alice')))));
   });
 
   it('acts for the token subject only', async () => {

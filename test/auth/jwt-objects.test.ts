@@ -1,7 +1,8 @@
 import { stateSnapshot } from '../fuzz/support';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { insertUserCoupon } from '../support/user-coupons';
-import { expectProblem, useJwtStack } from './support';
+import { expectProblem } from '../support/problems';
+import { useJwtStack } from './support';
 
 // API.md "AUTH_MODE", jwt: a token acts for its own subject only (unless it is a backend's),
 // and a refusal tells nothing about another user's objects. No worker runs here: issuances
@@ -14,12 +15,12 @@ let bobUsed: number;
 let aliceHeld: number;
 
 beforeAll(async () => {
-  const { http, admin } = stack.api;
-  couponId = (await http.post('/v1/coupons').set(admin).send(couponBody({ count: 10 }))).body.id;
+  const { http } = stack.api;
+  couponId = await createCoupon(stack.api, { count: 10 });
   const issued = await http.post(`/v1/coupons/${couponId}/issuances`).set(await stack.as('bob')).send({ userId: 'bob' });
   expect(issued.status).toBe(202);
   bobIssuance = issued.body.issuanceId;
-  const unlimited = async () => (await http.post('/v1/coupons').set(admin).send(couponBody({ type: 'unlimited', count: 0 }))).body.id;
+  const unlimited = () => createCoupon(stack.api, { type: 'unlimited', count: 0 });
   const [first, second] = [await unlimited(), await unlimited()];
   const db = stack.env.database.db;
   bobHeld = (await insertUserCoupon(db, { userId: 'bob', couponId: first })).id;

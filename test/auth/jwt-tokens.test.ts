@@ -1,24 +1,21 @@
 import { SignJWT } from 'jose';
 import { startTestApi } from '../support/api';
 import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { AUDIENCE, ISSUER, bearer, claimsFor, mint, signingKey, unsecured } from '../support/jwt';
 import { eventually } from '../support/processes';
-import { expectProblem, useJwtStack } from './support';
+import { expectProblem } from '../support/problems';
+import { expectInvalidToken, useJwtStack } from './support';
 
 // API.md "AUTH_MODE", jwt: which tokens verify. The API fetches its keys from a JWKS the test
 // serves over HTTP; the cache is short here (1 s) so that rotation can be watched.
 const stack = useJwtStack({ JWT_JWKS_CACHE_MS: '1000', JWT_JWKS_COOLDOWN_MS: '0' });
 const list = (user = 'alice') => `/v1/users/${user}/coupons`;
 
-function expectInvalidToken(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }) {
-  expectProblem(res, 401, 'unauthorized');
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
-}
-
 describe('every user route needs a token', () => {
   it('answers 401 unauthorized with WWW-Authenticate: Bearer when there is none', async () => {
-    const { http, admin } = stack.api;
-    const couponId = (await http.post('/v1/coupons').set(admin).send(couponBody())).body.id;
+    const { http } = stack.api;
+    const couponId = await createCoupon(stack.api);
     const routes = [
       http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'alice' }),
       http.get(`/v1/coupons/${couponId}/issuances/alice`),

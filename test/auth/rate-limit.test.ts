@@ -2,11 +2,11 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
 import { addressKey } from '../../apps/api/src/http/rate-limit';
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
-import { expectProblem } from './support';
+import { expectProblem } from '../support/problems';
 
 // API.md "Rate limits": per user on issuance and per client address, shared by every process
 // (two in-process APIs on one Redis stand for two hosts), 429 rate_limited + Retry-After.
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const coupons = (api: TestApi, n: number) =>
-  Promise.all(Array.from({ length: n }, async () => (await api.http.post('/v1/coupons').set(api.admin).send(couponBody())).body.id as number));
+  Promise.all(Array.from({ length: n }, () => createCoupon(api)));
 
 /** The sum over the APIs of one series of their /metrics. */
 async function counter(apis: TestApi[], series: string): Promise<number> {

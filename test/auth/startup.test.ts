@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { loadApiConfig } from '../../apps/api/src/config';
-import { createTestEnv, type TestEnv } from '../support/env';
-import { freePort, spawnApp, waitForHttp } from '../support/processes';
+import { spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
+import { useTestEnv } from '../support/stack';
 
 // API.md "AUTH_MODE": what the configuration must hold before the API starts, and the
 // warning of trusted mode on a non-loopback address.
@@ -10,13 +11,7 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pem = (key: typeof rsa.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const testEnv = useTestEnv();
 
 describe('the configuration', () => {
   const refused = (vars: Record<string, string>) => {
@@ -71,7 +66,7 @@ describe('the configuration', () => {
 
 describe('start-up', () => {
   it('fails with the list of problems when jwt has no key', async () => {
-    const api = spawnApp('api', { ...env.vars, PORT: String(await freePort()), AUTH_MODE: 'jwt', JWT_ISSUER: 'x' });
+    const api = spawnApp('api', { ...testEnv().vars, PORT: String(await freePort()), AUTH_MODE: 'jwt', JWT_ISSUER: 'x' });
     expect(await api.exited).toBe(1);
     expect(api.output()).toMatch(/invalid configuration:[\s\S]*AUTH_MODE: jwt needs one of/);
   }, 60_000);
@@ -84,7 +79,7 @@ describe('start-up', () => {
       [{ HOST: '0.0.0.0', AUTH_MODE: 'jwt', JWT_SECRET: SECRET }, false],
     ] as const) {
       const port = await freePort();
-      const api = spawnApp('api', { ...env.vars, ...vars, PORT: String(port), LOG_LEVEL: 'warn' });
+      const api = spawnApp('api', { ...testEnv().vars, ...vars, PORT: String(port), LOG_LEVEL: 'warn' });
       try {
         await waitForHttp(`http://127.0.0.1:${port}/healthz`, api);
       } finally {

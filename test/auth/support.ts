@@ -1,5 +1,7 @@
 import { startTestApi, type TestApi } from '../support/api';
 import { createTestEnv, type TestEnv } from '../support/env';
+import { lateFields } from '../support/hooks';
+import { expectProblem, type Answer } from '../support/problems';
 import { AUDIENCE, ISSUER, bearer, mint, signingKey, startJwksServer, type JwksServer, type SigningKey, type TokenOptions } from '../support/jwt';
 
 /** A file's API in `AUTH_MODE=jwt` against a JWKS served by the test, with issuer and audience checked. */
@@ -15,33 +17,29 @@ export interface JwtStack {
 }
 
 export function useJwtStack(vars: Record<string, string> = {}): JwtStack {
-  const stack = {} as JwtStack;
+  const { view, values } = lateFields<Pick<JwtStack, 'env' | 'api' | 'jwks' | 'key'>>(['env', 'api', 'jwks', 'key'],
+    (key) => `stack.${key} is read before useJwtStack's beforeAll ran, or that beforeAll failed`);
   beforeAll(async () => {
-    stack.key = await signingKey('k1');
-    stack.jwks = await startJwksServer([stack.key.publicJwk]);
-    stack.env = await createTestEnv();
-    stack.api = await startTestApi(stack.env, {
-      AUTH_MODE: 'jwt',
-      JWT_JWKS_URL: stack.jwks.url,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      ...vars,
+    values.key = await signingKey('k1');
+    values.jwks = await startJwksServer([values.key.publicJwk]);
+    values.env = await createTestEnv();
+    values.api = await startTestApi(values.env, {
+      AUTH_MODE: 'jwt', JWT_JWKS_URL: values.jwks.url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...vars,
     });
-    stack.as = async (sub, options = {}) => bearer(await mint(stack.key, { sub, ...options }));
-    stack.backend = async () => bearer(await mint(stack.key, { sub: 'checkout-service', scope: `orders:read coupons:act-as-user` }));
   });
   afterAll(async () => {
-    await stack.api?.close();
-    await stack.env?.close();
-    await stack.jwks?.stop();
+    await values.api?.close();
+    await values.env?.close();
+    await values.jwks?.stop();
   });
-  return stack;
+  return Object.assign(view, {
+    as: async (sub: string, options: TokenOptions = {}) => bearer(await mint(view.key, { sub, ...options })),
+    backend: async () => bearer(await mint(view.key, { sub: 'checkout-service', scope: `orders:read coupons:act-as-user` })),
+  });
 }
 
-/** The RFC 9457 body of a refusal, checked for its status and code. */
-export function expectProblem(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, status: number, code: string) {
-  expect({ status: res.status, code: res.body.code, type: res.headers['content-type'] }).toEqual({
-    status, code, type: expect.stringMatching(/^application\/problem\+json/),
-  });
-  return res.body;
+/** A 401 for a token that was sent but is not valid (RFC 6750 `invalid_token`). */
+export function expectInvalidToken(res: Answer) {
+  expectProblem(res, 401, 'unauthorized');
+  expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
 }

@@ -1,29 +1,23 @@
 import { audit, drained, expectInvariants, reconcileNow, summary } from './support/audit';
-import { sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startStack, type Stack } from './support/stack';
+import { startStack, useStack, type App } from './support/stack';
 
 // Scenario 4: an API process dies between the reservation (Redis) and the enqueue (BullMQ),
 // again and again, under load. FAULT_CRASH_AT=after-reserve makes the second API process
 // SIGKILL itself right after its first accepted reservation; it is restarted each time.
 // Its clients see a broken connection ("maybe"); the reservations it left without a job
 // are orphans, and the reconciler must persist every one of them.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ apis: 2, apiVarsEach: [{}, { FAULT_CRASH_AT: 'after-reserve' }] });
-});
-afterAll(async () => {
-  await stack?.destroy();
-});
+const getStack = useStack(() => startStack({ apis: 2, apiVarsEach: [{}, { FAULT_CRASH_AT: 'after-reserve' }] }));
 
 it('API killed between reservation and enqueue: the reconciler persists every orphan', async () => {
   const started = Date.now();
-  const [healthy, faulty] = stack.apis as [typeof stack.apis[0], typeof stack.apis[0]];
+  const stack = getStack();
+  const [, faulty] = stack.apis as [App, App];
   faulty.exitsExpected = true;
-  const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-  const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-  const load = startLoad({ targets: () => [healthy.url, faulty.url], coupons: [tight.id, wide.id], rate: 250 });
-  stack.onDestroy(() => load.stop());
+  // through the healthy and the faulty process in turn
+  const { coupons: [tight, wide], load } = await couponsUnderLoad(stack, [150, 1_000_000], { warmupMs: 0 });
 
   // restart the faulty process whenever it has killed itself, three times (a restart under
   // this load takes a few seconds)

@@ -1,27 +1,18 @@
 import { audit, backlogCleared, drained, expectInvariants, queueCounts, reconcileNow, summary } from './support/audit';
-import { sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startStack, type Stack } from './support/stack';
+import { startStack, useStack } from './support/stack';
 
 // Scenario 2: PostgreSQL crashes (pg_ctl stop -m immediate) under load and is back 10 s
 // later. The hot path never touches it, so 202s keep coming; the worker's batches fail
 // and retry with backoff, and the backlog clears once PostgreSQL is back.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.destroy();
-});
+const getStack = useStack(() => startStack());
 
 it('PostgreSQL down for 10 s under load: jobs retry, nothing lost, the lag recovers', async () => {
   const started = Date.now();
-  const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-  const mid = { id: await stack.createCoupon({ count: 1200 }), stock: 1200 };
-  const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-  const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: [tight.id, mid.id, wide.id], rate: 200 });
-  stack.onDestroy(() => load.stop());
-  await sleep(3000);
+  const stack = getStack();
+  const { coupons: [tight, mid, wide], load } = await couponsUnderLoad(stack, [150, 1200, 1_000_000], { rate: 200 });
 
   await stack.pg.stop('immediate');
   const acceptedBefore = load.log.filter((e) => e.outcome === 'accepted').length;

@@ -1,31 +1,22 @@
 import { couponKeys } from '@coupon/issuance';
 import { audit, backlogCleared, drained, expectInvariants, queueCounts, summary } from './support/audit';
-import { sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startStack, type Stack } from './support/stack';
+import { startStack, useStack } from './support/stack';
 
 // Scenario 6: Redis comes back empty (no persistence: a cold cache) under load. Its queue
 // and its reservations are gone: what the worker had not yet written is lost, and that is
 // counted. The coupons' state must be rebuilt from PostgreSQL before anything is issued
 // (invariant 4), the stock PostgreSQL still has is sold and no more, and the worker's own
 // reconciler (its schedule lived in the Redis that was lost) brings Redis back in line.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack(); // redis-server with neither AOF nor snapshots
-});
-afterAll(async () => {
-  await stack?.destroy();
-});
+const getStack = useStack(() => startStack()); // redis-server with neither AOF nor snapshots
 
 it('Redis restarted empty under load: issuing resumes only from state rebuilt from PostgreSQL, no oversell', async () => {
   const started = Date.now();
-  const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-  const mid = { id: await stack.createCoupon({ count: 900 }), stock: 900 };
-  const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-  const coupons = [tight, mid, wide];
-  const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: coupons.map((c) => c.id), rate: 250 });
-  stack.onDestroy(() => load.stop());
-  await sleep(3000);
+  const stack = getStack();
+  const { coupons, load } = await couponsUnderLoad(stack, [150, 900, 1_000_000]);
+  const [tight] = coupons;
 
   // Freeze the worker with a batch in hand (SIGSTOP), so that Redis dies holding a backlog
   // of accepted issuances, and the worker commits that batch only after Redis was rebuilt

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { audit, backlogCleared, drained, expectInvariants, reconcileNow, summary, type Audit } from './support/audit';
-import { burst, sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { burst, startLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
 import { startStack } from './support/stack';
 

@@ -1,8 +1,8 @@
 import { audit, backlogCleared, drained, expectInvariants, reconcileNow, summary, type Audit } from './support/audit';
-import { sleep, startLoad, type Entry } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad, type Entry } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startSentinelStack, type Stack } from './support/stack';
-import type { PrivateSentinel } from '../support/private-sentinel';
+import { startSentinelStack, useStack } from './support/stack';
 
 // Scenarios 8 and 9: the Redis primary is lost with its disk while its only replica lags
 // behind, on a Sentinel topology (a primary, one replica, three sentinels), under load from
@@ -32,23 +32,12 @@ describe.each([
   { order: 8, durability: 'local' },
   { order: 9, durability: 'replica' },
 ])('Sentinel failover, replica behind, durability $durability', ({ order, durability }) => {
-  let stack: Stack<PrivateSentinel>;
-  beforeAll(async () => {
-    stack = await startSentinelStack({ apis: 2, apiVars: { ISSUANCE_DURABILITY: durability } });
-  });
-  afterAll(async () => {
-    await stack?.destroy();
-  });
+  const getStack = useStack(() => startSentinelStack({ apis: 2, apiVars: { ISSUANCE_DURABILITY: durability } }));
 
   it(`kill -9 of the primary and its disk while the replica lags: ${durability === 'local' ? 'losses counted, no oversell' : 'no 202 lost'}`, async () => {
     const started = Date.now();
-    const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-    const mid = { id: await stack.createCoupon({ count: 900 }), stock: 900 };
-    const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-    const coupons = [tight, mid, wide];
-    const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: coupons.map((c) => c.id), rate: 250 });
-    stack.onDestroy(() => load.stop());
-    await sleep(3000);
+    const stack = getStack();
+    const { coupons, load } = await couponsUnderLoad(stack, [150, 900, 1_000_000]);
 
     const replica = await stack.redis.replica();
     replica.pause();

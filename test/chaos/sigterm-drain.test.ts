@@ -1,29 +1,21 @@
 import { couponKeys } from '@coupon/issuance';
 import { audit, drained, expectInvariants, queueCounts, reconcileNow, summary } from './support/audit';
-import { sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startStack, type Stack } from './support/stack';
+import { startStack, useStack } from './support/stack';
 
 // Scenario 5: SIGTERM to the API and the worker at once, under load. The API drains its
 // in-flight requests; the worker stops fetching and writes the batch in hand. Both exit 0,
 // no job is failed or left active, and once they are back every 202 is persisted.
-let stack: Stack;
-beforeAll(async () => {
-  // a grace period longer than the test: an API that cannot drain while clients keep their
-  // connections open fails the test by hanging, not by a timing assertion
-  stack = await startStack({ apiVars: { SHUTDOWN_GRACE_MS: '600000' } });
-});
-afterAll(async () => {
-  await stack?.destroy();
-});
+// a grace period longer than the test: an API that cannot drain while clients keep their
+// connections open fails the test by hanging, not by a timing assertion
+const getStack = useStack(() => startStack({ apiVars: { SHUTDOWN_GRACE_MS: '600000' } }));
 
 it('SIGTERM to API and worker under load: clean drain, no failed jobs, every 202 persisted', async () => {
   const started = Date.now();
-  const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-  const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-  const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: [tight.id, wide.id], rate: 250 });
-  stack.onDestroy(() => load.stop());
-  await sleep(3000);
+  const stack = getStack();
+  const { coupons: [tight, wide], load } = await couponsUnderLoad(stack, [150, 1_000_000]);
 
   const [api, worker] = [stack.apis[0]!, stack.worker];
   let [apiDrain, workerDrain] = [0, 0];

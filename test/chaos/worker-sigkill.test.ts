@@ -1,25 +1,17 @@
 import { audit, backlogCleared, drained, expectInvariants, queueCounts, reconcileNow, summary } from './support/audit';
-import { sleep, startLoad } from './support/load';
+import { sleep } from '../support/net';
+import { couponsUnderLoad } from './support/load';
 import { recordResult, rowOf } from './support/results';
-import { startStack, type Stack } from './support/stack';
+import { startStack, useStack } from './support/stack';
 
 // Scenario 1: the worker is SIGKILLed while it holds a batch, under load, and restarted.
 // Its jobs are retried once their locks expire; the insert is idempotent by issuance id.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.destroy();
-});
+const getStack = useStack(() => startStack());
 
 it('worker SIGKILL mid-batch, restarted: every 202 persisted exactly once, no oversell', async () => {
   const started = Date.now();
-  const tight = { id: await stack.createCoupon({ count: 150 }), stock: 150 };
-  const wide = { id: await stack.createCoupon({ count: 1_000_000 }), stock: 1_000_000 };
-  const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: [tight.id, wide.id], rate: 250 });
-  stack.onDestroy(() => load.stop());
-  await sleep(3000);
+  const stack = getStack();
+  const { coupons: [tight, wide], load } = await couponsUnderLoad(stack, [150, 1_000_000]);
 
   // kill it while it holds jobs: they are active (fetched, in a batch) right now
   let active = 0;

@@ -1,9 +1,9 @@
 import type { Cluster } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateCluster, type PrivateCluster } from '../support/private-cluster';
-import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 on a Redis Cluster: two API processes and a worker pointed at three
@@ -16,18 +16,14 @@ const REQUESTS_PER_USER = 3;
 let env: TestEnv;
 let cluster: PrivateCluster;
 let client: Cluster;
-const apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 let worker: TestWorker;
 
 beforeAll(async () => {
   [env, cluster] = await Promise.all([createTestEnv(), createPrivateCluster(3)]);
   client = cluster.client();
   const vars = { ...env.vars, REDIS_CLUSTER_NODES: cluster.nodes };
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    apis.push({ child: spawnApp('api', { ...vars, PORT: String(port), HOST: '127.0.0.1' }), url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', vars), startApp('api', vars)]);
   worker = await startTestWorker(env, { REDIS_CLUSTER_NODES: cluster.nodes });
 }, 60_000);
 
@@ -42,9 +38,7 @@ afterAll(async () => {
 async function couponsOnEveryMaster(): Promise<{ id: number; port: number }[]> {
   const byPort = new Map<number, number>();
   for (let i = 0; i < 40 && byPort.size < cluster.ports.length; i++) {
-    const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: STOCK }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-    expect(created.status).toBe(201);
-    const id = created.body.id as number;
+    const id = await createCoupon(apis[0]!.url, { count: STOCK });
     const port = await cluster.portOfKey(`${env.redis.keyPrefix}${couponKeys(id).meta}`);
     if (!byPort.has(port)) byPort.set(port, id);
   }

@@ -1,5 +1,5 @@
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateCluster, type PrivateCluster } from '../support/private-cluster';
 import { eventually } from '../support/processes';
@@ -25,8 +25,8 @@ afterAll(async () => {
 it('a waiting client is answered when its issuance settles, whichever node its coupon lives on', async () => {
   const ids = [];
   for (let i = 0; i < 3; i++) {
-    const coupon = await api.http.post('/v1/coupons').set(api.admin).send(couponBody());
-    const res = await api.http.post(`/v1/coupons/${coupon.body.id}/issuances`).send({ userId: 'poller' });
+    const couponId = await createCoupon(api);
+    const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'poller' });
     expect(res.status).toBe(202);
     ids.push(res.body.issuanceId as string);
   }

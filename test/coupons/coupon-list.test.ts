@@ -1,21 +1,17 @@
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { ADMIN_TOKEN } from '../support/env';
-import { eventually, freePort, postJson, spawnApp, waitForHttp, type Child } from '../support/processes';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { useTestStack } from '../support/stack';
 
 // GET /v1/coupons is served from a per-process cache; API.md still wants every create,
 // update and delete in the list as soon as that call has answered, whichever process serves
 // the list. Two real API processes: writes go to one, lists are read from the other.
 const stack = useTestStack();
-const apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 beforeAll(async () => {
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    apis.push({ child: spawnApp('api', { ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1' }), url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', stack.env.vars), startApp('api', stack.env.vars)]);
 }, 60_000);
 afterAll(() => Promise.all(apis.map((a) => a.child.kill('SIGTERM'))));
 
@@ -38,9 +34,7 @@ async function send(method: string, path: string, body?: object) {
 
 it('shows a create, an update and a delete made through another process as soon as each has answered', async () => {
   await list(); // the reader's cache is warm
-  const created = await postJson(writer(), '/v1/coupons', couponBody({ name: 'first name', count: 10 }), admin);
-  expect(created.status).toBe(201);
-  const id = created.body.id as number;
+  const id = await createCoupon(writer(), { name: 'first name', count: 10 });
   expect((await list()).find((c) => c.id === id)).toMatchObject({ name: 'first name', count: 10, remainingStock: 10 });
 
   expect((await send('PATCH', `/v1/coupons/${id}`, { name: 'second name', count: 5 })).status).toBe(200);
@@ -51,18 +45,18 @@ it('shows a create, an update and a delete made through another process as soon 
 });
 
 it('serves the cached definitions until a change is announced: PostgreSQL is not read per request', async () => {
-  const { body: { id } } = await postJson(writer(), '/v1/coupons', couponBody({ name: 'cached' }), admin);
+  const id = await createCoupon(writer(), { name: 'cached' });
   expect((await list()).find((c) => c.id === id)?.name).toBe('cached');
   // a change behind the API's back (no catalog version bump) is not seen...
   await stack.env.database.db.updateTable('coupons').set({ name: 'changed in the database' }).where('id', '=', id).execute();
   for (let i = 0; i < 5; i++) expect((await list()).find((c) => c.id === id)?.name).toBe('cached');
   // ...until any API change moves the version
-  await postJson(writer(), '/v1/coupons', couponBody({ name: 'another' }), admin);
+  await createCoupon(writer(), { name: 'another' });
   expect((await list()).find((c) => c.id === id)?.name).toBe('changed in the database');
 });
 
 it('shows stock taken through another process within a second, and live on the single coupon', async () => {
-  const { body: { id } } = await postJson(writer(), '/v1/coupons', couponBody({ count: 3 }), admin);
+  const id = await createCoupon(writer(), { count: 3 });
   expect((await list()).find((c) => c.id === id)).toMatchObject({ issuedCount: 0, remainingStock: 3 });
   expect((await postJson(writer(), `/v1/coupons/${id}/issuances`, { userId: 'stock_1' })).status).toBe(202);
   const one = await (await fetch(`${reader()}/v1/coupons/${id}`)).json();
@@ -73,7 +67,7 @@ it('shows stock taken through another process within a second, and live on the s
 
 it('drops a coupon from the list once it ends, with no change to announce it', async () => {
   const endDate = new Date(Date.now() + 1500).toISOString();
-  const { body: { id } } = await postJson(writer(), '/v1/coupons', couponBody({ endDate }), admin);
+  const id = await createCoupon(writer(), { endDate });
   expect((await list()).map((c) => c.id)).toContain(id);
   await eventually(async () => ((await list()).map((c) => c.id).includes(id) ? undefined : true), 10_000, 'the coupon to leave the list');
 });

@@ -1,17 +1,12 @@
 import { couponKeys } from '@coupon/issuance';
 import { couponBody, hoursFromNow } from '../support/builders';
 import { startTestApi } from '../support/api';
+import { expectProblem } from '../support/problems';
 import { useTestStack } from '../support/stack';
 
 const stack = useTestStack();
 
 const create = (body: object = couponBody()) => stack.api.http.post('/v1/coupons').set(stack.api.admin).send(body);
-
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number, code: string) {
-  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: `https://coupon.dev/problems/${code}`, status, title: expect.any(String) });
-}
 
 async function rowCounts() {
   const db = stack.env.database.db;

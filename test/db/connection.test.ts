@@ -1,21 +1,16 @@
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createDb } from '../../db/src';
+import { createDb } from '@coupon/db';
+import { createTestDatabase } from '../support/database';
+import { beforeAllValue } from '../support/hooks';
 import { withAdminClient } from '../support/servers';
 
 // PostgreSQL going away while a client is checked out of the pool (inside a transaction,
 // between two statements) must fail that transaction, not the process: the chaos suite's
 // worker died of an unhandled 'error' event when PostgreSQL was stopped under load.
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.drop();
-});
+const database = beforeAllValue('the test database', createTestDatabase, (d) => d.drop());
 
 it('a connection killed between two statements of a transaction fails the transaction, and the pool recovers', async () => {
-  const db = createDb(database.url, { max: 1 });
+  const db = createDb(database().url, { max: 1 });
   const uncaught: unknown[] = [];
   const onError = (error: unknown) => uncaught.push(error);
   process.on('uncaughtException', onError);

@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
-import { createTestEnv, type TestEnv } from '../support/env';
+import { createCoupon } from '../support/coupons';
 import { insertUserCoupon } from '../support/user-coupons';
-import { anyJson, expectProblem, json, listen, nastyStrings, stateSnapshot, type RawClient } from './support';
+import { anyJson, expectRefusal, json, nastyStrings } from './support';
+import { useFuzzTarget } from './target';
 
 // The Authorization header of the user routes in AUTH_MODE=jwt, fuzzed: garbage, tokens of
 // any shape, and tokens correctly signed with the API's own secret whose claims are random.
@@ -15,21 +14,14 @@ const ISSUER = 'fuzz-issuer';
 const target = 'fuzz_target';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 
-let env: TestEnv;
-let api: TestApi;
-let http: RawClient;
 let routes: [string, string, string | undefined][];
-let before: Awaited<ReturnType<typeof stateSnapshot>>;
 
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env, { AUTH_MODE: 'jwt', JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'fuzz' });
-  http = await listen(api);
-  const couponId = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 10 }))).body.id;
+const fuzz = useFuzzTarget({ AUTH_MODE: 'jwt', JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'fuzz' }, async ({ env, api }) => {
+  const couponId = await createCoupon(api, { count: 10 });
   const own = { authorization: `Bearer ${sign({ alg: 'HS256' }, claims(target))}` };
   const issued = await api.http.post(`/v1/coupons/${couponId}/issuances`).set(own).send({ userId: target });
   expect(issued.status).toBe(202);
-  const other = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ type: 'unlimited', count: 0 }))).body.id;
+  const other = await createCoupon(api, { type: 'unlimited', count: 0 });
   const held = (await insertUserCoupon(env.database.db, { userId: target, couponId: other })).id;
   routes = [
     ['POST', `/v1/coupons/${couponId}/issuances`, JSON.stringify({ userId: target })],
@@ -40,17 +32,6 @@ beforeAll(async () => {
     ['POST', `/v1/users/${target}/coupons/${held}/cancel-use`, JSON.stringify({ couponId: other })],
     ['DELETE', `/v1/users/${target}/coupons/${held}?couponId=${other}`, undefined],
   ];
-  before = await stateSnapshot(env);
-});
-
-afterEach(async () => {
-  expect(await stateSnapshot(env)).toEqual(before);
-});
-
-afterAll(async () => {
-  await http?.close();
-  await api?.close();
-  await env?.close();
 });
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? 'null').toString('base64url');
@@ -112,14 +93,14 @@ const authorization = fc.oneof(
 it('random Authorization headers on every user route: 401 or 403 problem+json, never 5xx, nothing changed', () =>
   fc.assert(fc.asyncProperty(authorization, fc.integer({ min: 0, max: 6 }), async (header, i) => {
     const [method, path, body] = routes[i]!;
-    const res = await http.send(method, path, { body, headers: { ...json, authorization: header } });
-    expectProblem(res, [401, 403]);
+    const res = await fuzz.http.send(method, path, { body, headers: { ...json, authorization: header } });
+    expectRefusal(res, [401, 403]);
   }), { numRuns: RUNS * 3 }), 120_000);
 
 it('correctly signed tokens with random claims never act for the target user', () =>
   fc.assert(fc.asyncProperty(randomClaims, fc.integer({ min: 0, max: 6 }), async (random, i) => {
     const [method, path, body] = routes[i]!;
     const token = sign({ alg: 'HS256' }, { ...claims('fuzz_other'), ...random });
-    const res = await http.send(method, path, { body, headers: { ...json, authorization: `Bearer ${token}` } });
-    expectProblem(res, [401, 403]);
+    const res = await fuzz.http.send(method, path, { body, headers: { ...json, authorization: `Bearer ${token}` } });
+    expectRefusal(res, [401, 403]);
   }), { numRuns: RUNS * 2 }), 120_000);

@@ -1,51 +1,34 @@
 import fc from 'fast-check';
-import { startTestApi, type TestApi } from '../support/api';
 import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { createCoupon } from '../support/coupons';
+import { ADMIN_TOKEN } from '../support/env';
 import { insertUserCoupon } from '../support/user-coupons';
 import {
-  INT4_MAX, anyJson, badIdSegment, encodeSegment, badInt4, badOpaqueId, badText, badUserSegment, corruptBody, expectNoServerError, expectProblem,
-  json, listen, nastyStrings, nonJsonType, outOfRangeTimestamp, stateSnapshot, type RawClient,
+  INT4_MAX, anyJson, badIdSegment, encodeSegment, badInt4, badOpaqueId, badText, badUserSegment, corruptBody, expectNoServerError, expectRefusal,
+  json, nastyStrings, nonJsonType, outOfRangeTimestamp,
 } from './support';
+import { useFuzzTarget } from './target';
 
 // "Bad input gets a 4xx problem+json and changes nothing": every route's body, params and
 // query, fuzzed with fast-check against the real app, PostgreSQL and Redis. The inputs aim
 // at real coupons and user coupons, so a validation gap would show as a changed row or key.
-let env: TestEnv;
-let api: TestApi;
-let http: RawClient;
 let limited: number; // a limited coupon with stock left
 let unlimited: number;
 const holder = 'fuzz_holder';
 let held: number; // holder's user coupon of `limited`
 let used: number; // holder's used user coupon of `unlimited`
-let before: Awaited<ReturnType<typeof stateSnapshot>>;
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-beforeAll(async () => {
-  env = await createTestEnv();
-  api = await startTestApi(env);
-  http = await listen(api);
-  limited = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count: 10 }))).body.id;
-  unlimited = (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ type: 'unlimited', count: 0, discountType: 'amount', discountAmount: 500 }))).body.id;
+// after each test, nothing any bad request did may show: rows, Redis keys and values, Object.prototype
+const fuzz = useFuzzTarget({}, async ({ env, api }) => {
+  limited = await createCoupon(api, { count: 10 });
+  unlimited = await createCoupon(api, { type: 'unlimited', count: 0, discountType: 'amount', discountAmount: 500 });
   // one accepted issuance waits in the queue (no worker runs here): its keys are part of the snapshot
   expect((await api.http.post(`/v1/coupons/${limited}/issuances`).send({ userId: 'fuzz_pending' })).status).toBe(202);
   held = (await insertUserCoupon(env.database.db, { userId: holder, couponId: limited })).id;
   used = (await insertUserCoupon(env.database.db, { userId: holder, couponId: unlimited, usedDate: new Date(), productId: 'p_1' })).id;
-  before = await stateSnapshot(env);
-});
-
-afterEach(async () => {
-  // nothing any bad request did may show: rows, Redis keys and values, Object.prototype
-  expect(await stateSnapshot(env)).toEqual(before);
-});
-
-afterAll(async () => {
-  await http?.close();
-  await api?.close();
-  await env?.close();
 });
 
 const property = <T>(arb: fc.Arbitrary<T>, check: (value: T) => Promise<void>) =>
@@ -77,29 +60,29 @@ describe('bodies', () => {
   it('POST /v1/coupons refuses every corrupted coupon', () =>
     property(corruptBody(couponBody({ count: 5 }), couponFields, ['name', 'type', 'startDate', 'endDate', 'expireMinute', 'discountType', 'discountAmount']),
       async (body) => {
-        expectProblem(await http.send('POST', '/v1/coupons', { body, headers: { ...json, ...admin } }), [400, 413, 422]);
+        expectRefusal(await fuzz.http.send('POST', '/v1/coupons', { body, headers: { ...json, ...admin } }), [400, 413, 422]);
       }));
 
   it('PATCH /v1/coupons/:couponId refuses every corrupted change', () =>
     property(fc.tuple(corruptBody({ name: 'Renamed' }, couponFields, []), fc.constantFrom(limited, unlimited)), async ([body, id]) => {
-      expectProblem(await http.send('PATCH', `/v1/coupons/${id}`, { body, headers: { ...json, ...admin } }), [400, 413, 422]);
+      expectRefusal(await fuzz.http.send('PATCH', `/v1/coupons/${id}`, { body, headers: { ...json, ...admin } }), [400, 413, 422]);
     }));
 
   it('POST /v1/coupons/:couponId/issuances refuses every corrupted body', () =>
     property(fc.tuple(corruptBody({ userId: 'fuzz_new_user' }, { userId: badOpaqueId }, ['userId']), fc.constantFrom(limited, unlimited)),
       async ([body, id]) => {
-        expectProblem(await http.send('POST', `/v1/coupons/${id}/issuances`, { body, headers: json }), [400, 413]);
+        expectRefusal(await fuzz.http.send('POST', `/v1/coupons/${id}/issuances`, { body, headers: json }), [400, 413]);
       }));
 
   it('POST .../use refuses every corrupted body', () =>
     property(corruptBody({ couponId: limited, productId: 'p_9' }, { couponId: badInt4, productId: badOpaqueId }, ['couponId', 'productId']),
       async (body) => {
-        expectProblem(await http.send('POST', `/v1/users/${holder}/coupons/${held}/use`, { body, headers: json }), [400, 413]);
+        expectRefusal(await fuzz.http.send('POST', `/v1/users/${holder}/coupons/${held}/use`, { body, headers: json }), [400, 413]);
       }));
 
   it('POST .../cancel-use refuses every corrupted body', () =>
     property(corruptBody({ couponId: unlimited }, { couponId: badInt4 }, ['couponId']), async (body) => {
-      expectProblem(await http.send('POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { body, headers: json }), [400, 413]);
+      expectRefusal(await fuzz.http.send('POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { body, headers: json }), [400, 413]);
     }));
 
   it('any write route: raw bytes, malformed JSON, wrong or odd content types', () => {
@@ -125,10 +108,10 @@ describe('bodies', () => {
       const headers: Record<string, string> = { ...admin };
       if (type) headers['content-type'] = type;
       if (enc) headers['content-encoding'] = enc;
-      const res = await http.send(method, path, { body, headers });
+      const res = await fuzz.http.send(method, path, { body, headers });
       // a raw body that happens to be a valid issue request for a new user would be accepted:
       // the generators above never produce one (every valid userId literal sits behind a bad key)
-      expectProblem(res);
+      expectRefusal(res);
     });
   });
 
@@ -140,16 +123,16 @@ describe('bodies', () => {
       ['POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { couponId: unlimited }],
     ] as const;
     return property(fc.tuple(fc.constantFrom(...routes), nonJsonType), async ([[method, path, body], type]) => {
-      const res = await http.send(method, path, { body: JSON.stringify(body), headers: { ...admin, 'content-type': type } });
-      expect({ type, code: expectProblem(res, [415]).code }).toEqual({ type, code: 'unsupported_media_type' });
+      const res = await fuzz.http.send(method, path, { body: JSON.stringify(body), headers: { ...admin, 'content-type': type } });
+      expect({ type, code: expectRefusal(res, [415]).code }).toEqual({ type, code: 'unsupported_media_type' });
     });
   });
 
   it('JSON in a charset other than UTF-8 is refused, not decoded into an empty change', async () => {
     // found by the property above: one byte as UTF-16 decoded to "", read as {}, and the PATCH passed
     for (const charset of ['utf-16', 'utf-16le', 'utf-32', 'utf-7']) {
-      const res = await http.send('PATCH', `/v1/coupons/${limited}`, { body: '{', headers: { 'content-type': `application/json; charset=${charset}`, ...admin } });
-      expect(expectProblem(res, [400]).code).toBe('validation_failed');
+      const res = await fuzz.http.send('PATCH', `/v1/coupons/${limited}`, { body: '{', headers: { 'content-type': `application/json; charset=${charset}`, ...admin } });
+      expect(expectRefusal(res, [400]).code).toBe('validation_failed');
     }
   });
 
@@ -162,13 +145,13 @@ describe('bodies', () => {
       ['POST', `/v1/users/${holder}/coupons/${held}/use`, { couponId: limited, productId: huge }],
       ['POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { couponId: unlimited, pad: huge }],
     ] as const) {
-      const problem = expectProblem(await http.send(method, path, { body: JSON.stringify(body), headers: { ...json, ...admin } }), [413]);
+      const problem = expectRefusal(await fuzz.http.send(method, path, { body: JSON.stringify(body), headers: { ...json, ...admin } }), [413]);
       expect(problem.code).toBe('payload_too_large');
     }
     // exactly at the limit still parses (and is refused for what it says, not for its size)
     const atLimit = JSON.stringify({ userId: 'a'.repeat(64 * 1024 - 13) });
     expect(Buffer.byteLength(atLimit)).toBe(64 * 1024);
-    expect(expectProblem(await http.send('POST', `/v1/coupons/${limited}/issuances`, { body: atLimit, headers: json })).code).toBe('validation_failed');
+    expect(expectRefusal(await fuzz.http.send('POST', `/v1/coupons/${limited}/issuances`, { body: atLimit, headers: json })).code).toBe('validation_failed');
   });
 });
 
@@ -183,7 +166,7 @@ describe('params and query', () => {
         'POST-issue': ['POST', `/v1/coupons/${id}/issuances`, JSON.stringify({ userId: 'fuzz_new_user' })],
         'GET-user': ['GET', `/v1/coupons/${id}/issuances/${holder}`, undefined],
       }[route] as [string, string, string | undefined];
-      const problem = expectProblem(await http.send(method, path, { body, headers: { ...json, ...admin } }), [400, 404]);
+      const problem = expectRefusal(await fuzz.http.send(method, path, { body, headers: { ...json, ...admin } }), [400, 404]);
       if (problem.status === 404) expect(problem.code).toBe('not_found');
     }));
 
@@ -196,7 +179,7 @@ describe('params and query', () => {
         delete: ['DELETE', `/v1/users/${user}/coupons/${held}?couponId=${limited}`, undefined],
         issuance: ['GET', `/v1/coupons/${limited}/issuances/${user}`, undefined],
       }[route] as [string, string, string | undefined];
-      expectProblem(await http.send(method, path, { body, headers: json }), [400, 404]);
+      expectRefusal(await fuzz.http.send(method, path, { body, headers: json }), [400, 404]);
     }));
 
   it('userCouponId path params that are not positive int4 are 400', () =>
@@ -206,7 +189,7 @@ describe('params and query', () => {
         cancel: ['POST', `/v1/users/${holder}/coupons/${id}/cancel-use`, JSON.stringify({ couponId: unlimited })],
         delete: ['DELETE', `/v1/users/${holder}/coupons/${id}?couponId=${limited}`, undefined],
       }[route] as [string, string, string | undefined];
-      expectProblem(await http.send(method, path, { body, headers: json }), [400, 404]);
+      expectRefusal(await fuzz.http.send(method, path, { body, headers: json }), [400, 404]);
     }));
 
   it('DELETE .../coupons/:userCouponId with a bad or missing couponId query is 400', () => {
@@ -216,7 +199,7 @@ describe('params and query', () => {
       fc.constantFrom(`?couponId=${limited}&couponId=${limited}`, `?couponid=${limited}`, `?couponId[]=${limited}`, '?couponId', '?=1', '?&&'),
     );
     return property(query, async (q) => {
-      expectProblem(await http.send('DELETE', `/v1/users/${holder}/coupons/${held}${q}`), [400]);
+      expectRefusal(await fuzz.http.send('DELETE', `/v1/users/${holder}/coupons/${held}${q}`), [400]);
     });
   });
 
@@ -228,7 +211,7 @@ describe('params and query', () => {
     const query = fc.oneof(badLimit.map((l) => `?limit=${l}`), badIdSegment.map((c) => `?cursor=${c}`),
       fc.tuple(badLimit, badIdSegment).map(([l, c]) => `?limit=${l}&cursor=${c}`));
     return property(query, async (q) => {
-      expectProblem(await http.send('GET', `/v1/users/${holder}/coupons${q}`), [400]);
+      expectRefusal(await fuzz.http.send('GET', `/v1/users/${holder}/coupons${q}`), [400]);
     });
   });
 
@@ -241,8 +224,8 @@ describe('params and query', () => {
       fc.string({ minLength: 65, maxLength: 3000, unit: fc.constantFrom('a', '_', '-', '1') }),
     );
     return property(id, async (issuanceId) => {
-      const res = await http.send('GET', `/v1/issuances/${issuanceId}`);
-      const problem = expectProblem(res, [400, 404]);
+      const res = await fuzz.http.send('GET', `/v1/issuances/${issuanceId}`);
+      const problem = expectRefusal(res, [400, 404]);
       if (res.status === 404) expect(problem.code).toBe('issuance_not_found');
     });
   });
@@ -264,7 +247,7 @@ describe('params and query', () => {
       accept: fc.constantFrom('*/*', 'text/html', 'application/xml', ''),
     }, { requiredKeys: [] }).map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== '')) as Record<string, string>);
     return property(fc.tuple(path, query, headers), async ([p, q, h]) => {
-      expectNoServerError(await http.send('GET', `${p}${q}`, { headers: h }));
+      expectNoServerError(await fuzz.http.send('GET', `${p}${q}`, { headers: h }));
     });
   });
 
@@ -274,8 +257,8 @@ describe('params and query', () => {
       fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map(encodeSegment),
     ), { minLength: 1, maxLength: 6 }).map((p) => `/${p.join('/')}`);
     return property(fc.tuple(fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE'), path), async ([method, p]) => {
-      const res = await http.send(method, p, { headers: { authorization: 'Bearer wrong-token' } });
-      expectProblem(res);
+      const res = await fuzz.http.send(method, p, { headers: { authorization: 'Bearer wrong-token' } });
+      expectRefusal(res);
     });
   });
 });
@@ -315,9 +298,9 @@ describe('rules and ranges', () => {
       ['POST', `/v1/coupons/${limited}/issuances`, { userId: 'fuzz_pending' }, 409],
     ];
     for (const [method, path, body, status] of cases) {
-      const res = await http.send(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { ...json, ...admin } });
+      const res = await fuzz.http.send(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { ...json, ...admin } });
       try {
-        expectProblem(res, [status]);
+        expectRefusal(res, [status]);
       } catch (error) {
         throw new Error(`${method} ${path} ${JSON.stringify(body)}: ${(error as Error).message}`);
       }
@@ -336,9 +319,9 @@ describe('rules and ranges', () => {
         ['POST', `/v1/users/${holder}/coupons/${held}/use`, { couponId: Number(big), productId: 'p_9' }],
         ['POST', `/v1/users/${holder}/coupons/${used}/cancel-use`, { couponId: Number(big) }],
       ] as const) {
-        const res = await http.send(method, path, { body: body && JSON.stringify(body), headers: { ...json, ...admin } });
+        const res = await fuzz.http.send(method, path, { body: body && JSON.stringify(body), headers: { ...json, ...admin } });
         expect({ path, status: res.status }).toEqual({ path, status: 400 });
-        expectProblem(res);
+        expectRefusal(res);
       }
     }
   });
@@ -348,14 +331,14 @@ describe('rules and ranges', () => {
     expect(fine).toHaveLength(128);
     // valid ids reach the rules (404: no such user coupon), invalid ones stop at validation (400)
     const use = (user: string, productId: string) =>
-      http.send('POST', `/v1/users/${encodeSegment(user)}/coupons/${held}/use`, { body: JSON.stringify({ couponId: limited, productId }), headers: json });
+      fuzz.http.send('POST', `/v1/users/${encodeSegment(user)}/coupons/${held}/use`, { body: JSON.stringify({ couponId: limited, productId }), headers: json });
     expect((await use(fine, 'p_9')).status).toBe(404);
-    expect(expectProblem(await use(`${fine}a`, 'p_9'), [400]).code).toBe('validation_failed');
+    expect(expectRefusal(await use(`${fine}a`, 'p_9'), [400]).code).toBe('validation_failed');
     for (const bad of ['a b', 'a/b', 'a%b', 'ä', 'a\u0000', 'a\u202e', '\ud83d\ude00', 'a+b', 'a,b', 'a;b', "a'b", '']) {
-      expectProblem(await use(holder, bad), [400]);
-      if (bad) expectProblem(await use(`u${bad}`, 'p_9'), [400]);
-      expectProblem(await http.send('POST', `/v1/coupons/${limited}/issuances`, { body: JSON.stringify({ userId: bad }), headers: json }), [400]);
+      expectRefusal(await use(holder, bad), [400]);
+      if (bad) expectRefusal(await use(`u${bad}`, 'p_9'), [400]);
+      expectRefusal(await fuzz.http.send('POST', `/v1/coupons/${limited}/issuances`, { body: JSON.stringify({ userId: bad }), headers: json }), [400]);
     }
-    expectProblem(await use(holder, `${fine}a`), [400]);
+    expectRefusal(await use(holder, `${fine}a`), [400]);
   });
 });

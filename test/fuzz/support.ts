@@ -6,6 +6,7 @@ import { createApp } from '../../apps/api/src/app';
 import { createApiServer } from '../../apps/api/src/server';
 import type { TestApi } from '../support/api';
 import type { TestEnv } from '../support/env';
+import { expectProblem } from '../support/problems';
 
 // Shared by the bad-input suites: a raw HTTP client (bodies and paths exactly as given,
 // which supertest would "fix"), the problem+json check, and snapshots of everything the
@@ -54,25 +55,30 @@ export async function listen(api: TestApi): Promise<RawClient> {
   };
 }
 
-/** Fails unless the response is a 4xx RFC 9457 problem (with `errors` on a 400). */
-export function expectProblem(res: RawResponse, allowed?: number[]): Record<string, unknown> {
+/**
+ * Fails unless the response is a 4xx RFC 9457 problem of any code (of `allowed` statuses if
+ * given; with `errors` on a 400): the check of test/support/problems on a raw answer.
+ */
+export function expectRefusal(res: RawResponse, allowed?: number[]): Record<string, unknown> {
   const where = `${res.status} ${res.contentType} ${res.text.slice(0, 300)}`;
   if (res.status < 400 || res.status > 499 || (allowed && !allowed.includes(res.status))) {
     throw new Error(`expected a 4xx${allowed ? ` in ${allowed.join('/')}` : ''}, got ${where}`);
   }
-  if (!res.contentType.startsWith('application/problem+json')) throw new Error(`not problem+json: ${where}`);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  const ok = typeof body.code === 'string' && body.type === `https://coupon.dev/problems/${body.code}` &&
-    body.status === res.status && typeof body.title === 'string' && typeof body.detail === 'string' &&
-    (res.status !== 400 || Array.isArray(body.errors));
-  if (!ok) throw new Error(`malformed problem: ${where}`);
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(res.text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`not JSON: ${where}`);
+  }
+  expectProblem({ status: res.status, headers: { 'content-type': res.contentType }, body }, res.status, String(body.code));
+  if (res.status === 400 && !Array.isArray(body.errors)) throw new Error(`a 400 without errors: ${where}`);
   return body;
 }
 
 /** A read may succeed, but it must never be a 5xx, and a refusal is a problem. */
 export function expectNoServerError(res: RawResponse): void {
   if (res.status >= 500) throw new Error(`server error: ${res.status} ${res.text.slice(0, 300)}`);
-  if (res.status >= 400) expectProblem(res);
+  if (res.status >= 400) expectRefusal(res);
 }
 
 const TABLES = ['coupons', 'coupons_history', 'user_coupons_storage', 'user_coupons_storage_history'] as const;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../apps/api/src/app';
 import { createApiServer } from '../../apps/api/src/server';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
+import { expectProblem } from '../support/problems';
 import { useTestStack } from '../support/stack';
 
 // What reaches the API before express has a request to route: the declared size of a body,
@@ -19,7 +20,7 @@ beforeAll(async () => {
   server = createApiServer(createApp(stack.api.ctx), { headersTimeout: 1000, requestTimeout: 2000, connectionsCheckingInterval: 100 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
-  couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+  couponId = await createCoupon(stack.api);
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -28,8 +29,15 @@ afterAll(async () => {
 
 interface Exchange {
   status: number;
-  headers: string;
+  /** By lower-case name, as supertest gives them. */
+  headers: Record<string, string>;
   body: Record<string, any>;
+}
+
+function parseHead(head: string): Pick<Exchange, 'status' | 'headers'> {
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine.split(' ')[1]), headers };
 }
 
 /** Writes raw bytes and reads the answer until the server closes the connection. */
@@ -45,21 +53,15 @@ function exchange(raw: string): Promise<Exchange> {
     socket.on('error', () => {}); // a reset after the answer; judged by what was received
     socket.on('close', () => {
       clearTimeout(timer);
-      const [headers = '', body = ''] = received.split('\r\n\r\n');
+      const [head = '', body = ''] = received.split('\r\n\r\n');
       try {
-        resolve({ status: Number(headers.split(' ')[1]), headers, body: JSON.parse(body) as Record<string, any> });
+        resolve({ ...parseHead(head), body: JSON.parse(body) as Record<string, any> });
       } catch {
         reject(new Error(`not a problem+json answer: ${JSON.stringify(received)}`));
       }
     });
     socket.write(raw);
   });
-}
-
-function expectProblem(res: Exchange, status: number, code: string) {
-  expect({ status: res.status, type: /content-type: application\/problem\+json/i.test(res.headers), code: res.body.code })
-    .toEqual({ status, type: true, code });
-  expect(res.body).toMatchObject({ type: `https://coupon.dev/problems/${code}`, status, title: expect.any(String), detail: expect.any(String) });
 }
 
 const issue = `/v1/coupons/{id}/issuances`;

@@ -1,4 +1,5 @@
 import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { useTestStack } from '../support/stack';
 import { listen, type RawClient } from '../fuzz/support';
 
@@ -11,13 +12,13 @@ let couponId: number;
 
 beforeAll(async () => {
   raw = await listen(stack.api);
-  couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+  couponId = await createCoupon(stack.api);
 });
 afterAll(async () => {
   await raw.close();
 });
 
-const createCoupon = (fields: Record<string, unknown>) => stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(fields));
+const postCoupon = (fields: Record<string, unknown>) => stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(fields));
 const patchCoupon = (fields: Record<string, unknown>) => stack.api.http.patch(`/v1/coupons/${couponId}`).set(stack.api.admin).send(fields);
 
 function expect400(res: { status: number; body: Record<string, any> }, path: string) {
@@ -32,12 +33,12 @@ describe('text fields', () => {
     ['a lone low surrogate', '\udfffb'],
     ['surrogates in the wrong order', '\udc00\ud800'],
   ])('refuse %s in a coupon name, on create and on update', async (_what, name) => {
-    expect400(await createCoupon({ name }), 'name');
+    expect400(await postCoupon({ name }), 'name');
     expect400(await patchCoupon({ name }), 'name');
   });
 
   it('keep a name with a paired surrogate (an emoji) as sent', async () => {
-    const res = await createCoupon({ name: 'sale \ud83d\ude00' });
+    const res = await postCoupon({ name: 'sale \ud83d\ude00' });
     expect({ status: res.status, name: res.body.name }).toEqual({ status: 201, name: 'sale \ud83d\ude00' });
   });
 
@@ -75,12 +76,12 @@ describe('timestamps', () => {
     ['startDate', '1969-12-31T23:59:59.999Z'],
     ['startDate', '1970-01-01T00:30:00+01:00'], // 1969-12-31T23:30:00Z
   ])('refuse %s %s: its year in UTC is outside 1970–9999', async (field, value) => {
-    expect400(await createCoupon({ [field]: value }), field);
+    expect400(await postCoupon({ [field]: value }), field);
     expect400(await patchCoupon({ [field]: value }), field);
   });
 
   it('take the edges of the range, and what they return can be sent back', async () => {
-    const created = await createCoupon({ startDate: '1970-01-01T00:00:00Z', endDate: '9999-12-31T23:59:59.999Z' });
+    const created = await postCoupon({ startDate: '1970-01-01T00:00:00Z', endDate: '9999-12-31T23:59:59.999Z' });
     expect(created.body).toMatchObject({ startDate: '1970-01-01T00:00:00.000Z', endDate: '9999-12-31T23:59:59.999Z' });
     const { startDate, endDate } = created.body as { startDate: string; endDate: string };
     const again = await stack.api.http.patch(`/v1/coupons/${created.body.id}`).set(stack.api.admin).send({ startDate, endDate });

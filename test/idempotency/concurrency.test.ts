@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { createPrivateRedis } from '../support/private-redis';
 import { startTestApi, type TestApi } from '../support/api';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { eventually, startApp } from '../support/processes';
 import { useTestStack } from '../support/stack';
-import { couponState, newCoupon, newKey, newUserCoupon, userCouponHistory } from './support';
+import { createCoupon } from '../support/coupons';
+import { couponState, newKey, newUserCoupon, userCouponHistory } from './support';
 
 // Idempotency-Key under concurrency and failure: duplicates in flight, a request that outlives
 // its lease, record expiry, Redis down, and a process killed while it holds a key.
@@ -65,7 +66,7 @@ async function lockCouponRow(id: number) {
 
 describe('duplicates in flight', () => {
   it('of N parallel PATCHes with one key exactly one is processed; the others are 409 in use or replays', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const results = await Promise.all(Array.from({ length: 10 }, () => patchWith(stack.api, id, { count: 1 }, key)));
     const processed = results.filter((r) => r.status === 200 && r.headers['idempotent-replayed'] === undefined);
@@ -89,7 +90,7 @@ describe('duplicates in flight', () => {
 
   it('a request that outlives its lease keeps the key (the lease is renewed) until it answers', async () => {
     const { api, records } = await isolatedApi('lease', { IDEMPOTENCY_LEASE_MS: '200' });
-    const id = await newCoupon(api, 100);
+    const id = await createCoupon(api);
     const key = newKey();
     const lock = await lockCouponRow(id);
     try {
@@ -116,7 +117,7 @@ describe('duplicates in flight', () => {
 it('after IDEMPOTENCY_TTL_SECONDS the key is forgotten and a request with it is processed afresh', async () => {
   const { api, records } = await isolatedApi('ttl', { IDEMPOTENCY_TTL_SECONDS: '1' });
   try {
-    const id = await newCoupon(api, 100);
+    const id = await createCoupon(api);
     const key = newKey();
     await patchWith(api, id, { count: 1 }, key).expect(200);
     expect((await patchWith(api, id, { count: 1 }, key)).headers['idempotent-replayed']).toBe('true');
@@ -134,7 +135,7 @@ describe('Redis unavailable', () => {
     const redis = await createPrivateRedis();
     const api = await startTestApi(stack.env, { REDIS_URL: redis.url });
     try {
-      const id = await newCoupon(api, 100);
+      const id = await createCoupon(api);
       await redis.kill();
       const refused = await patchWith(api, id, { count: 1 }, newKey());
       expect({ status: refused.status, code: refused.body.code, retryAfter: refused.headers['retry-after'] })
@@ -153,7 +154,7 @@ describe('Redis unavailable', () => {
     const redis = await createPrivateRedis();
     const api = await startTestApi(stack.env, { REDIS_URL: redis.url });
     try {
-      const id = await newCoupon(api, 100);
+      const id = await createCoupon(api);
       const lock = await lockCouponRow(id);
       const first = patchWith(api, id, { count: 4 }, newKey()).then((r) => r);
       await eventually(async () => ((await waitingOnLocks()) > 0 ? true : undefined), 10_000, 'the PATCH to wait for the row');
@@ -169,14 +170,12 @@ describe('Redis unavailable', () => {
 });
 
 it('an API process killed while it holds a key: the key is in use until its lease lapses, then the retry is processed once', async () => {
-  const id = await newCoupon(stack.api, 100);
+  const id = await createCoupon(stack.api);
   const key = newKey();
-  const port = await freePort();
-  const doomed = spawnApp('api', {
-    ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1', IDEMPOTENCY_LEASE_MS: '5000', FAULT_CRASH_AT: 'after-idempotency-claim',
+  const { child: doomed, url } = await startApp('api', {
+    ...stack.env.vars, IDEMPOTENCY_LEASE_MS: '5000', FAULT_CRASH_AT: 'after-idempotency-claim',
   });
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, doomed);
-  const reply = await fetch(`http://127.0.0.1:${port}/v1/coupons/${id}`, {
+  const reply = await fetch(`${url}/v1/coupons/${id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json', authorization: stack.api.admin.Authorization, 'idempotency-key': key },
     body: JSON.stringify({ count: 5 }),

@@ -1,7 +1,8 @@
 import { couponBody } from '../support/builders';
 import { startTestApi } from '../support/api';
 import { useTestStack } from '../support/stack';
-import { couponState, newCoupon, newKey, newUserCoupon, userCouponHistory } from './support';
+import { createCoupon } from '../support/coupons';
+import { couponState, newKey, newUserCoupon, userCouponHistory } from './support';
 
 // API.md "Retries: Idempotency-Key": a retried state change with the same key has the effect
 // of one (DESIGN.md invariant 8), and answers what the first request answered.
@@ -34,7 +35,7 @@ describe('a retried request with the same key and body', () => {
   });
 
   it('PATCH adds the stock once', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const first = await patch(id, { count: 50 }, key);
     const retries = [await patch(id, { count: 50 }, key), await patch(id, { count: 50 }, key)];
@@ -44,7 +45,7 @@ describe('a retried request with the same key and body', () => {
   });
 
   it('DELETE deletes once; the retry gets the 200 again, not 404', async () => {
-    const id = await newCoupon(stack.api);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const del = () => stack.api.http.delete(`/v1/coupons/${id}`).set(stack.api.admin).set('Idempotency-Key', key);
     const first = await del();
@@ -71,7 +72,7 @@ describe('a retried request with the same key and body', () => {
   });
 
   it('keeps 4xx answers other than 401: the retry gets the same 422, 409 or 400 again', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const refused = await patch(id, { count: -1 }, key);
     expect(refused.body.code).toBe('invalid_count');
@@ -90,7 +91,7 @@ describe('a retried request with the same key and body', () => {
   });
 
   it('keeps the record IDEMPOTENCY_TTL_SECONDS (24 h by default)', async () => {
-    const id = await newCoupon(stack.api);
+    const id = await createCoupon(stack.api);
     await patch(id, { count: 1 }, newKey()).expect(200);
     const [record] = await stack.env.redis.redis.keys(`${stack.env.redis.keyPrefix}idem:*`);
     const ttl = await stack.env.redis.redis.ttl(record!);
@@ -101,7 +102,7 @@ describe('a retried request with the same key and body', () => {
 
 describe('the same key with another request', () => {
   it('another body is 422 idempotency_key_reused and changes nothing', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     await patch(id, { count: 10 }, key).expect(200);
     const reused = await patch(id, { count: 20 }, key);
@@ -111,7 +112,7 @@ describe('the same key with another request', () => {
   });
 
   it('the same body with its keys in another order is the same request', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const first = await patch(id, { count: 1, name: 'Same' }, key);
     const retry = await stack.api.http.patch(`/v1/coupons/${id}`).set(stack.api.admin).set('Idempotency-Key', key)
@@ -129,7 +130,7 @@ describe('the same key with another request', () => {
 
   it('is independent on another coupon, another user, another route or another admin token', async () => {
     const key = newKey();
-    const [a, b] = [await newCoupon(stack.api, 100), await newCoupon(stack.api, 100)];
+    const [a, b] = [await createCoupon(stack.api), await createCoupon(stack.api)];
     await patch(a, { count: 5 }, key).expect(200);
     const other = await patch(b, { count: 5 }, key);
     expect(other.headers['idempotent-replayed']).toBeUndefined();
@@ -163,7 +164,7 @@ describe('responses that are not kept', () => {
     ['with a space', 'my key'],
     ['with a non-ASCII character', 'clé'],
   ])('a malformed key (%s) is 400 validation_failed, changes nothing and keeps nothing', async (_what, key) => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const res = await patch(id, { count: 1 }, key);
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'validation_failed' });
     expect(res.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.any(String) }]);
@@ -171,14 +172,14 @@ describe('responses that are not kept', () => {
   });
 
   it('accepts 255 visible ASCII characters', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = Array.from({ length: 255 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join('');
     await patch(id, { count: 1 }, key).expect(200);
     expect((await patch(id, { count: 1 }, key)).headers['idempotent-replayed']).toBe('true');
   });
 
   it('a 401 is not kept: the retry with the token is processed', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     const denied = await stack.api.http.patch(`/v1/coupons/${id}`).set('Idempotency-Key', key).send({ count: 1 });
     expect(denied.status).toBe(401);
@@ -187,7 +188,7 @@ describe('responses that are not kept', () => {
   });
 
   it('a 5xx is not kept: the retry is processed afresh', async () => {
-    const id = await newCoupon(stack.api, 100);
+    const id = await createCoupon(stack.api);
     const key = newKey();
     // an API whose PostgreSQL is unreachable, on the same Redis slice. (In a real process that
     // is a 503; under jest node's own errors come from another realm and read as a 500.)

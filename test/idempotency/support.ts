@@ -1,15 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/src';
-import { couponBody } from '../support/builders';
+import type { Database } from '@coupon/db';
+import { createCoupon } from '../support/coupons';
 import type { TestApi } from '../support/api';
 import { insertUserCoupon } from '../support/user-coupons';
 
 // Helpers of the Idempotency-Key suites: state is counted in PostgreSQL, where a retry that
 // did the work twice would show as a second history row or stock added twice.
-
-export async function newCoupon(api: TestApi, count = 100): Promise<number> {
-  return (await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count })).expect(201)).body.id as number;
-}
 
 export async function couponState(db: Kysely<Database>, id: number) {
   const row = await db.selectFrom('coupons').select(['count', 'version', 'deleted_at']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -19,7 +15,7 @@ export async function couponState(db: Kysely<Database>, id: number) {
 
 /** A user coupon of its own coupon, and the user's id. */
 export async function newUserCoupon(api: TestApi, db: Kysely<Database>, userId: string) {
-  const couponId = await newCoupon(api);
+  const couponId = await createCoupon(api);
   const row = await insertUserCoupon(db, { userId, couponId });
   return { id: row.id, couponId, userId };
 }

@@ -1,6 +1,7 @@
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { historyCount, rowsOf, rowsReach } from '../support/issuances';
+import { eventually, spawnApp, startApp } from '../support/processes';
 import { startTestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
@@ -19,21 +20,15 @@ async function acceptMany(couponId: number, users: string[]): Promise<string[]> 
   return ids;
 }
 
-async function rowsOf(couponId: number) {
-  return stack.env.database.db.selectFrom('user_coupons_storage').select(['issuance_id', 'user_id']).where('coupon_id', '=', couponId).execute();
-}
-
 async function expectAllIssuedOnce(couponId: number, issuanceIds: string[]) {
-  await eventually(async () => ((await rowsOf(couponId)).length === issuanceIds.length ? true : undefined), 30_000, 'rows');
+  await rowsReach(stack.env.database.db, couponId, issuanceIds.length, 30_000);
   await eventually(async () => {
     const statuses = await Promise.all(issuanceIds.map(async (id) => (await stack.api.http.get(`/v1/issuances/${id}`)).body.status));
     return statuses.every((s) => s === 'issued') ? true : undefined;
   }, 30_000, 'issued statuses');
-  const rows = await rowsOf(couponId);
+  const rows = await rowsOf(stack.env.database.db, couponId);
   expect(rows.map((r) => r.issuance_id).sort()).toEqual([...issuanceIds].sort());
-  const history = await stack.env.database.db.selectFrom('user_coupons_storage_history').innerJoin('user_coupons_storage as u', 'u.id', 'user_coupon_id')
-    .select('u.issuance_id').where('u.coupon_id', '=', couponId).execute();
-  expect(history).toHaveLength(issuanceIds.length);
+  expect(await historyCount(stack.env.database.db, couponId)).toBe(issuanceIds.length);
   const coupon = await stack.env.database.db.selectFrom('coupons').select('issued_count').where('id', '=', couponId).executeTakeFirstOrThrow();
   expect(coupon.issued_count).toBe(issuanceIds.length);
 }
@@ -41,12 +36,12 @@ async function expectAllIssuedOnce(couponId: number, issuanceIds: string[]) {
 it.each(['before-commit', 'after-commit'] as const)(
   'worker SIGKILLed %s: after a restart every accepted issuance has exactly one row',
   async (crashAt) => {
-    const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 50 }))).body.id as number;
+    const couponId = await createCoupon(stack.api, { count: 50 });
     const ids = await acceptMany(couponId, Array.from({ length: 20 }, (_, i) => `${crashAt}_${i}`));
 
     const doomed = spawnApp('worker', { ...stack.env.vars, ...fastRecovery, FAULT_CRASH_AT: crashAt });
     expect(await doomed.exited).toBe('SIGKILL');
-    expect((await rowsOf(couponId)).length).toBe(crashAt === 'before-commit' ? 0 : 20);
+    expect((await rowsOf(stack.env.database.db, couponId)).length).toBe(crashAt === 'before-commit' ? 0 : 20);
 
     const worker = await startTestWorker(stack.env, fastRecovery);
     try {
@@ -59,11 +54,9 @@ it.each(['before-commit', 'after-commit'] as const)(
 );
 
 it('API killed between reservation and enqueue: the reconciler persists the orphan', async () => {
-  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 5 }))).body.id as number;
-  const port = await freePort();
-  const doomed = spawnApp('api', { ...stack.env.vars, PORT: String(port), HOST: '127.0.0.1', FAULT_CRASH_AT: 'after-reserve' });
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, doomed);
-  const reply = await fetch(`http://127.0.0.1:${port}/v1/coupons/${couponId}/issuances`, {
+  const couponId = await createCoupon(stack.api, { count: 5 });
+  const { child: doomed, url } = await startApp('api', { ...stack.env.vars, FAULT_CRASH_AT: 'after-reserve' });
+  const reply = await fetch(`${url}/v1/coupons/${couponId}/issuances`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'orphan' }),
   }).catch((error: unknown) => error);
   expect(String(reply)).toMatch(/fetch failed/); // the process died before answering

@@ -1,6 +1,7 @@
 import { batchData, couponKeys, enqueueBatch } from '@coupon/issuance';
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
+import { historyCount, rowsOf, settled } from '../support/issuances';
 import { eventually } from '../support/processes';
 import { useTestStack } from '../support/stack';
 import { startTestWorker } from '../support/worker';
@@ -16,35 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => slowGroups?.close());
 
-async function createCoupon(overrides: Parameters<typeof couponBody>[0] = {}): Promise<number> {
-  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(overrides));
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
 const issue = (api: TestApi, couponId: number, userId: string) =>
   api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
 const jobsOf = (api: TestApi) => api.ctx.issuanceQueue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
 
-async function rowsOf(couponId: number) {
-  return stack.env.database.db.selectFrom('user_coupons_storage').select(['issuance_id', 'user_id', 'sequence'])
-    .where('coupon_id', '=', couponId).orderBy('sequence').execute();
-}
-
-async function historyCount(couponId: number) {
-  const rows = await stack.env.database.db.selectFrom('user_coupons_storage_history').innerJoin('user_coupons_storage as u', 'u.id', 'user_coupon_id')
-    .select('u.issuance_id').where('u.coupon_id', '=', couponId).execute();
-  return rows.length;
-}
-
-async function settled(api: TestApi, issuanceId: string) {
-  return eventually(async () => {
-    const res = await api.http.get(`/v1/issuances/${issuanceId}`);
-    return res.body.status === 'pending' ? undefined : res.body;
-  }, 20_000, `issuance ${issuanceId} to settle`);
-}
-
 it('enqueues requests that arrive together as one job, and answers each 202 once it is queued', async () => {
-  const couponId = await createCoupon({ count: 100 });
+  const couponId = await createCoupon(stack.api, { count: 100 });
   const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => issue(slowGroups, couponId, `g${i}`)));
   expect(replies.map((r) => r.status)).toEqual(Array(12).fill(202));
   const ids = replies.map((r) => r.body.issuanceId as string);
@@ -55,7 +33,7 @@ it('enqueues requests that arrive together as one job, and answers each 202 once
 });
 
 it('answers 503 with the issuanceId for every request of a group whose add fails; the reconciler persists them', async () => {
-  const couponId = await createCoupon({ count: 10 });
+  const couponId = await createCoupon(stack.api, { count: 10 });
   const broken = await startTestApi(stack.env, { QUEUE_GROUP_WAIT_MS: '100' });
   try {
     broken.ctx.queueConnection.disconnect(); // the queue's Redis connection is gone; reservations still work
@@ -77,14 +55,14 @@ it('answers 503 with the issuanceId for every request of a group whose add fails
     } finally {
       await worker.close();
     }
-    expect((await rowsOf(couponId)).map((r) => r.issuance_id).sort()).toEqual([...ids].sort());
+    expect((await rowsOf(stack.env.database.db, couponId)).map((r) => r.issuance_id).sort()).toEqual([...ids].sort());
   } finally {
     await broken.close();
   }
 });
 
 it('a duplicated batch job (same issuances, another job) changes nothing the first one did', async () => {
-  const couponId = await createCoupon({ count: 5 });
+  const couponId = await createCoupon(stack.api, { count: 5 });
   const replies = await Promise.all(['d1', 'd2', 'd3'].map((user) => issue(slowGroups, couponId, user)));
   const [job] = (await jobsOf(slowGroups)).filter((j) => j.data.items.some((i) => i.issuanceId === replies[0]!.body.issuanceId));
   const items = job!.data.items;
@@ -99,16 +77,16 @@ it('a duplicated batch job (same issuances, another job) changes nothing the fir
   } finally {
     await worker.close();
   }
-  expect((await rowsOf(couponId)).map((r) => r.user_id).sort()).toEqual(['d1', 'd2', 'd3']);
-  expect(await historyCount(couponId)).toBe(3);
+  expect((await rowsOf(stack.env.database.db, couponId)).map((r) => r.user_id).sort()).toEqual(['d1', 'd2', 'd3']);
+  expect(await historyCount(stack.env.database.db, couponId)).toBe(3);
   const coupon = await stack.env.database.db.selectFrom('coupons').select('issued_count').where('id', '=', couponId).executeTakeFirstOrThrow();
   expect(coupon.issued_count).toBe(3);
   expect((await stack.api.http.get(`/v1/coupons/${couponId}`)).body).toMatchObject({ issuedCount: 3, remainingStock: 2 });
 });
 
 it('writes a batch mixing coupons and refusals with each issuance its own verdict', async () => {
-  const small = await createCoupon({ count: 2 });
-  const open = await createCoupon({ type: 'unlimited', count: 0 });
+  const small = await createCoupon(stack.api, { count: 2 });
+  const open = await createCoupon(stack.api, { type: 'unlimited', count: 0 });
   // Redis believes in more stock than PostgreSQL has, and forgot one holder
   await stack.api.ctx.redis.hset(couponKeys(small).meta, 'count', 3);
   const held = (await issue(stack.api, open, 'holder')).body.issuanceId;
@@ -146,7 +124,7 @@ it('writes a batch mixing coupons and refusals with each issuance its own verdic
   expect(verdicts[4]).toMatchObject({ status: 'failed', failureReason: 'already_holds_coupon' });
   const done = await slowGroups.ctx.issuanceQueue.getJob(jobs[0]!.id!);
   expect(done!.returnvalue).toEqual({ issued: 3, sold_out: 1, already_holds_coupon: 1 });
-  expect(await rowsOf(small)).toHaveLength(2);
+  expect(await rowsOf(stack.env.database.db, small)).toHaveLength(2);
   // the sold-out place went back; the holder keeps theirs
   expect(await stack.api.ctx.redis.hlen(couponKeys(small).users)).toBe(2);
   expect(await stack.api.ctx.redis.hget(couponKeys(open).users, 'holder')).toBe(ids[4]);

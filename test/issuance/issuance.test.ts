@@ -1,26 +1,16 @@
 import { SEQUENCE_GAP_AFTER_LOSS, couponKeys } from '@coupon/issuance';
 import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
-import { couponBody, hoursFromNow, type CouponBody } from '../support/builders';
+import { hoursFromNow } from '../support/builders';
+import { createCoupon } from '../support/coupons';
+import { settled } from '../support/issuances';
 import { eventually } from '../support/processes';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { startTestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
 const stack = useTestStack({ worker: true });
 
-async function createCoupon(overrides: CouponBody = {}): Promise<number> {
-  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(overrides));
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
 const issue = (couponId: number | string, userId: string) =>
   stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
-
-async function settled(issuanceId: string) {
-  return eventually(async () => {
-    const res = await stack.api.http.get(`/v1/issuances/${issuanceId}`);
-    return res.body.status === 'pending' ? undefined : res.body;
-  }, 20_000, `issuance ${issuanceId} to settle`);
-}
 
 /** Everything a refused request could have touched (settling by the worker changes none of it). */
 async function reservationState(couponId: number) {
@@ -38,7 +28,7 @@ async function reservationState(couponId: number) {
 
 describe('POST /v1/coupons/:couponId/issuances', () => {
   it('accepts with 202 and a pending issuance, then the worker issues it', async () => {
-    const couponId = await createCoupon({ count: 10, expireMinute: 60, discountType: 'amount', discountAmount: 3000 });
+    const couponId = await createCoupon(stack.api, { count: 10, expireMinute: 60, discountType: 'amount', discountAmount: 3000 });
     const res = await issue(couponId, 'user_1');
     expect(res.status).toBe(202);
     expect(res.headers.location).toBe(`/v1/issuances/${res.body.issuanceId}`);
@@ -55,7 +45,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
       queuePosition: 0,
     });
 
-    const done = await settled(res.body.issuanceId);
+    const done = await settled(stack.api, res.body.issuanceId);
     expect(done).toMatchObject({ status: 'issued', userCouponId: expect.any(Number), issuedAt: expect.stringMatching(/Z$/), queuePosition: null });
     const row = await stack.env.database.db
       .selectFrom('user_coupons_storage').selectAll().where('id', '=', done.userCouponId).executeTakeFirstOrThrow();
@@ -70,14 +60,14 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
 
   it('caps expireDate at the coupon end date', async () => {
     const endDate = hoursFromNow(1);
-    const couponId = await createCoupon({ endDate, expireMinute: 7 * 24 * 60 });
-    const done = await settled((await issue(couponId, 'user_1')).body.issuanceId);
+    const couponId = await createCoupon(stack.api, { endDate, expireMinute: 7 * 24 * 60 });
+    const done = await settled(stack.api, (await issue(couponId, 'user_1')).body.issuanceId);
     const row = await stack.env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', done.userCouponId).executeTakeFirstOrThrow();
     expect(row.expire_date.toISOString()).toBe(new Date(endDate).toISOString());
   });
 
   it('refuses a second issuance to the same user with 409 already_issued naming the first', async () => {
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const first = await issue(couponId, 'twice');
     const before = await reservationState(couponId);
     const second = await issue(couponId, 'twice');
@@ -87,7 +77,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
   });
 
   it('refuses when sold out, reserving nothing', async () => {
-    const couponId = await createCoupon({ count: 2 });
+    const couponId = await createCoupon(stack.api, { count: 2 });
     expect((await issue(couponId, 'a')).status).toBe(202);
     expect((await issue(couponId, 'b')).status).toBe(202);
     const before = await reservationState(couponId);
@@ -105,7 +95,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
     ['not started', { startDate: hoursFromNow(1), endDate: hoursFromNow(2) }, 422, 'issuance_not_started'],
     ['ended', { startDate: hoursFromNow(-2), endDate: hoursFromNow(-1) }, 422, 'issuance_ended'],
   ])('refuses a coupon that has %s, reserving nothing', async (_name, window, status, code) => {
-    const couponId = await createCoupon(window);
+    const couponId = await createCoupon(stack.api, window);
     const before = await reservationState(couponId);
     const res = await issue(couponId, 'user_1');
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -114,7 +104,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
   });
 
   it('stops issuing a deleted coupon at once', async () => {
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     expect((await issue(couponId, 'early')).status).toBe(202);
     await stack.api.http.delete(`/v1/coupons/${couponId}`).set(stack.api.admin).expect(200);
     const before = await reservationState(couponId);
@@ -134,10 +124,10 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
   });
 
   it('snapshots the discount: a later change applies to later issuances only', async () => {
-    const couponId = await createCoupon({ discountType: 'percent', discountAmount: 10 });
-    const before = await settled((await issue(couponId, 'before')).body.issuanceId);
+    const couponId = await createCoupon(stack.api, { discountType: 'percent', discountAmount: 10 });
+    const before = await settled(stack.api, (await issue(couponId, 'before')).body.issuanceId);
     await stack.api.http.patch(`/v1/coupons/${couponId}`).set(stack.api.admin).send({ discountType: 'amount', discountAmount: 777 }).expect(200);
-    const after = await settled((await issue(couponId, 'after')).body.issuanceId);
+    const after = await settled(stack.api, (await issue(couponId, 'after')).body.issuanceId);
     const rows = await stack.env.database.db
       .selectFrom('user_coupons_storage').select(['id', 'discount_type', 'discount_amount'])
       .where('id', 'in', [before.userCouponId, after.userCouponId]).orderBy('id').execute();
@@ -147,7 +137,7 @@ describe('POST /v1/coupons/:couponId/issuances', () => {
 
 describe('GET issuances', () => {
   it('finds an issuance by id and by coupon and user; unknown ones are 404 whatever their form', async () => {
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const accepted = (await issue(couponId, 'finder')).body;
     const byId = await stack.api.http.get(`/v1/issuances/${accepted.issuanceId}`).expect(200);
     expect(byId.body).toMatchObject({ issuanceId: accepted.issuanceId, couponId, userId: 'finder', sequence: 1 });
@@ -161,8 +151,8 @@ describe('GET issuances', () => {
   });
 
   it('falls back to PostgreSQL once the Redis record is gone', async () => {
-    const couponId = await createCoupon();
-    const done = await settled((await issue(couponId, 'archived')).body.issuanceId);
+    const couponId = await createCoupon(stack.api);
+    const done = await settled(stack.api, (await issue(couponId, 'archived')).body.issuanceId);
     await stack.api.ctx.redis.del(couponKeys(couponId).issuance(done.issuanceId));
     const res = await stack.api.http.get(`/v1/issuances/${done.issuanceId}`).expect(200);
     expect(res.body).toMatchObject({ issuanceId: done.issuanceId, status: 'issued', userCouponId: done.userCouponId, sequence: 1 });
@@ -174,7 +164,7 @@ describe('GET issuances', () => {
   it('reports the queue position of pending issuances', async () => {
     await stack.worker.close(); // hold the queue so issuances stay pending
     try {
-      const couponId = await createCoupon();
+      const couponId = await createCoupon(stack.api);
       const ids = [];
       for (const user of ['p0', 'p1', 'p2']) ids.push((await issue(couponId, user)).body.issuanceId);
       const positions = [];
@@ -188,9 +178,9 @@ describe('GET issuances', () => {
 
 describe('Redis state lost for a coupon', () => {
   it('is rebuilt from PostgreSQL by the reconciler; issuing resumes without oversell or a second issuance', async () => {
-    const couponId = await createCoupon({ count: 5 });
+    const couponId = await createCoupon(stack.api, { count: 5 });
     const first = [];
-    for (const user of ['r1', 'r2', 'r3']) first.push(await settled((await issue(couponId, user)).body.issuanceId));
+    for (const user of ['r1', 'r2', 'r3']) first.push(await settled(stack.api, (await issue(couponId, user)).body.issuanceId));
     const keys = couponKeys(couponId);
     await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq, keys.pending);
 
@@ -211,8 +201,8 @@ describe('Redis state lost for a coupon', () => {
   });
 
   it('is rebuilt on demand by the API when a request finds no state', async () => {
-    const couponId = await createCoupon({ count: 2 });
-    await settled((await issue(couponId, 'd1')).body.issuanceId);
+    const couponId = await createCoupon(stack.api, { count: 2 });
+    await settled(stack.api, (await issue(couponId, 'd1')).body.issuanceId);
     const keys = couponKeys(couponId);
     await stack.api.ctx.redis.del(keys.meta, keys.users, keys.seq);
     expect((await issue(couponId, 'd1')).body.code).toBe('already_issued');
@@ -223,13 +213,13 @@ describe('Redis state lost for a coupon', () => {
 
 describe('PostgreSQL as the final arbiter', () => {
   it('fails an issuance beyond the stock the database allows and gives the place back', async () => {
-    const couponId = await createCoupon({ count: 3 });
+    const couponId = await createCoupon(stack.api, { count: 3 });
     // Redis believes in more stock than PostgreSQL has (a lost write, a bad restore)
     await stack.api.ctx.redis.hset(couponKeys(couponId).meta, 'count', 5);
     const accepted = [];
     for (const user of ['a1', 'a2', 'a3', 'a4', 'a5']) accepted.push((await issue(couponId, user)).body.issuanceId);
     const outcomes = [];
-    for (const id of accepted) outcomes.push(await settled(id));
+    for (const id of accepted) outcomes.push(await settled(stack.api, id));
     expect(outcomes.map((o) => o.status).sort()).toEqual(['failed', 'failed', 'issued', 'issued', 'issued']);
     expect(outcomes.filter((o) => o.status === 'failed').map((o) => o.failureReason)).toEqual(['sold_out', 'sold_out']);
     const { n } = await stack.env.database.db.selectFrom('user_coupons_storage').select((eb) => eb.fn.countAll<number>().as('n'))
@@ -239,10 +229,10 @@ describe('PostgreSQL as the final arbiter', () => {
   });
 
   it('fails an issuance whose user already holds a row under another issuance, keeping the user marked', async () => {
-    const couponId = await createCoupon();
-    const first = await settled((await issue(couponId, 'holder')).body.issuanceId);
+    const couponId = await createCoupon(stack.api);
+    const first = await settled(stack.api, (await issue(couponId, 'holder')).body.issuanceId);
     await stack.api.ctx.redis.hdel(couponKeys(couponId).users, 'holder'); // Redis forgot the holder
-    const second = await settled((await issue(couponId, 'holder')).body.issuanceId);
+    const second = await settled(stack.api, (await issue(couponId, 'holder')).body.issuanceId);
     expect(second).toMatchObject({ status: 'failed', failureReason: 'already_holds_coupon', userCouponId: null });
     expect(first.status).toBe('issued');
     expect(await stack.api.ctx.redis.hget(couponKeys(couponId).users, 'holder')).toBe(second.issuanceId);
@@ -252,8 +242,8 @@ describe('PostgreSQL as the final arbiter', () => {
 
 describe('reconciler drift', () => {
   it('reports a coupon whose Redis holders disagree with PostgreSQL, and stays quiet when they agree', async () => {
-    const couponId = await createCoupon();
-    await settled((await issue(couponId, 'agreed')).body.issuanceId);
+    const couponId = await createCoupon(stack.api);
+    await settled(stack.api, (await issue(couponId, 'agreed')).body.issuanceId);
     const run = () => reconcile(stack.worker.ctx);
     expect((await run()).drift[couponId]).toBeUndefined();
     await stack.api.ctx.redis.hset(couponKeys(couponId).users, 'ghost', 'no-such-issuance');

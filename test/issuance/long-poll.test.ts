@@ -1,7 +1,7 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createApp } from '../../apps/api/src/app';
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
@@ -49,11 +49,6 @@ function get(path: string, timeoutMs = 30_000, signal?: AbortSignal): Promise<{ 
   });
 }
 
-async function createCoupon(count = 10_000): Promise<number> {
-  const res = await api.http.post('/v1/coupons').set(api.admin).send(couponBody({ count }));
-  return res.body.id;
-}
-
 async function accept(couponId: number, userId: string): Promise<string> {
   const res = await api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
   expect(res.status).toBe(202);
@@ -76,7 +71,7 @@ it.each(['21', '-1', '1.5', 'abc', ''])('refuses wait=%s with 400', async (wait)
 });
 
 it('answers a settled issuance at once, and an unknown one with 404', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(api, { count: 10_000 });
   const id = await accept(couponId, 'settled_first');
   await withWorker(() => eventually(async () => ((await get(`/v1/issuances/${id}`)).body.status === 'issued' ? true : undefined)));
   // a 20 s wait that answers within 5 s did not wait
@@ -85,7 +80,7 @@ it('answers a settled issuance at once, and an unknown one with 404', async () =
 });
 
 it('answers a pending issuance with its state once the wait is over', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(api, { count: 10_000 });
   const id = await accept(couponId, 'still_pending'); // no worker runs
   const poll = get(`/v1/issuances/${id}?wait=2`, 10_000);
   await eventually(async () => (api.ctx.waiters.size === 1 ? true : undefined), 5000, 'the client to wait');
@@ -94,7 +89,7 @@ it('answers a pending issuance with its state once the wait is over', async () =
 });
 
 it('thousands of clients wait at once while issuing; each is answered when its issuance settles, connections stay as they were', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(api, { count: 10_000 });
   const users = Array.from({ length: 2000 }, (_, i) => `waiter_${i}`);
   const ids = [];
   for (let i = 0; i < users.length; i += 200) {
@@ -119,7 +114,7 @@ it('thousands of clients wait at once while issuing; each is answered when its i
 }, 120_000);
 
 it('releases the waiter of a client that goes away', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(api, { count: 10_000 });
   const id = await accept(couponId, 'impatient');
   const controller = new AbortController();
   const poll = get(`/v1/issuances/${id}?wait=20`, 30_000, controller.signal).catch(() => 'aborted');

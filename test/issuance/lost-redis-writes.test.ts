@@ -1,9 +1,9 @@
 import { SEQUENCE_GAP_AFTER_LOSS, couponKeys } from '@coupon/issuance';
 import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createPrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { startTestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
 // Invariant 4 when Redis loses only some writes (a crash with appendfsync everysec, a
@@ -22,7 +22,7 @@ async function issued(couponId: number, userId: string): Promise<string> {
 }
 
 it('the reconciler puts back persisted holders Redis forgot, so their stock and places are not sold again', async () => {
-  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 3 }))).body.id as number;
+  const couponId = await createCoupon(stack.api, { count: 3 });
   const ids = [await issued(couponId, 'kept'), await issued(couponId, 'forgot_1'), await issued(couponId, 'forgot_2')];
   const keys = couponKeys(couponId);
   // Redis comes back from a crash without the last two reservations
@@ -43,7 +43,7 @@ it('the reconciler puts back persisted holders Redis forgot, so their stock and 
 });
 
 it('a pending issuance that is already committed is not drift (no repair on every pass under load)', async () => {
-  const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 5 }))).body.id as number;
+  const couponId = await createCoupon(stack.api, { count: 5 });
   const id = await issued(couponId, 'between');
   // the state between a batch's commit and its settle: row written, still pending in Redis
   await stack.api.ctx.redis.zadd(couponKeys(couponId).pending, 1, id);

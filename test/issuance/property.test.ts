@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { eventually } from '../support/processes';
-import { startTestWorker, type TestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
 // Invariants 1-3 as a property: whatever the interleaving of issue requests (duplicates
@@ -24,8 +23,7 @@ it('never oversells, never issues twice, and keeps every 202', async () => {
       // rounds of commands sent at once: the interleaving within a round is the server's
       fc.array(fc.array(command, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }),
       async (stock, rounds) => {
-        const created = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: stock }));
-        const couponId = created.body.id as number;
+        const couponId = await createCoupon(stack.api, { count: stock });
         let count = stock;
         const accepted: { user: string; issuanceId: string }[] = [];
 

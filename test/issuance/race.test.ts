@@ -1,22 +1,17 @@
 import { couponKeys } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp, type Child, postJson } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually, postJson, type RunningApp, startApp } from '../support/processes';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 // Invariants 1 and 2 across processes: two real API processes share the stock of one coupon.
 let env: TestEnv;
-let apis: { child: Child; url: string }[] = [];
+let apis: RunningApp[] = [];
 let worker: TestWorker;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const child = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1' });
-    apis.push({ child, url: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(apis.map((a) => waitForHttp(`${a.url}/healthz`, a.child)));
+  apis = await Promise.all([startApp('api', env.vars), startApp('api', env.vars)]);
   worker = await startTestWorker(env);
 }, 60_000);
 
@@ -27,9 +22,7 @@ afterAll(async () => {
 });
 
 it('1000 users x 4 parallel requests over two API processes against stock 100: exactly 100 issued', async () => {
-  const created = await postJson(apis[0]!.url, '/v1/coupons', couponBody({ count: 100 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-  expect(created.status).toBe(201);
-  const couponId = created.body.id as number;
+  const couponId = await createCoupon(apis[0]!.url, { count: 100 });
 
   const requests: Promise<{ user: string; status: number; body: Record<string, any> }>[] = [];
   let inFlight = 0;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
 import { startTestApi, type TestApi } from '../support/api';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually } from '../support/processes';
 import { createPrivateReplication, type PrivateReplication } from '../support/private-sentinel';
@@ -32,16 +32,11 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function createCoupon(): Promise<number> {
-  const res = await localMode.http.post('/v1/coupons').set(localMode.admin).send(couponBody({ count: 100 }));
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
 const issue = (api: TestApi, couponId: number, userId: string) => api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
 const refused = () => replicaMode.ctx.metrics.groupsRefusedForDurability.get().then((m) => m.values[0]?.value ?? 0);
 
 it('answers 202 only once the replica holds the reservation and its job', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(localMode, { count: 100 });
   const res = await issue(replicaMode, couponId, 'durable_1');
   expect(res.status).toBe(202);
   // read from the replica at once: no waiting for replication here
@@ -56,7 +51,7 @@ it('answers 202 only once the replica holds the reservation and its job', async 
 });
 
 it('answers 503 with the issuanceId when the replica does not acknowledge in time; the reservation stands and is persisted', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(localMode, { count: 100 });
   const before = await refused();
   replication.replica.pause();
   let res;

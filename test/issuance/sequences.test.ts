@@ -1,8 +1,9 @@
 import { Migrator } from 'kysely';
 import { SEQUENCE_GAP_AFTER_LOSS, couponKeys, enqueueBatch, type IssuanceItem } from '@coupon/issuance';
-import { createDb } from '../../db/src';
+import { createDb } from '@coupon/db';
 import { migrations } from '../../db/migrations';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
+import { rowsOf, rowsReach } from '../support/issuances';
 import { withAdminClient, databaseUrl, uniqueName } from '../support/servers';
 import { eventually } from '../support/processes';
 import { useTestStack } from '../support/stack';
@@ -11,24 +12,17 @@ import { startTestWorker } from '../support/worker';
 // DESIGN.md invariant 6: sequences never repeat within a coupon, not even across a lost Redis.
 const stack = useTestStack();
 
-async function createCoupon(): Promise<number> {
-  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 1000 }));
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
 const issue = async (couponId: number, userId: string) => {
   const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
   expect(res.status).toBe(202);
   return res.body as { issuanceId: string; sequence: number };
 };
 const queuedItems = async () => (await stack.api.ctx.issuanceQueue.getJobs(['waiting'])).flatMap((job) => job.data.items);
-const rowsOf = (couponId: number) => stack.env.database.db.selectFrom('user_coupons_storage')
-  .select(['issuance_id', 'sequence']).where('coupon_id', '=', couponId).orderBy('sequence').execute();
 
 async function persistAll(couponId: number, expected: number) {
   const worker = await startTestWorker(stack.env);
   try {
-    await eventually(async () => ((await rowsOf(couponId)).length === expected ? true : undefined), 20_000, `${expected} rows`);
+    await rowsReach(stack.env.database.db, couponId, expected);
     await eventually(async () => ((await stack.api.ctx.redis.zcard(couponKeys(couponId).pending)) === 0 ? true : undefined));
   } finally {
     await worker.close();
@@ -36,7 +30,7 @@ async function persistAll(couponId: number, expected: number) {
 }
 
 it('a Redis that loses a coupon while its jobs are in a worker\'s hands does not hand their numbers out again', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(stack.api, { count: 1000 });
   const first = [];
   for (const user of ['s1', 's2', 's3']) first.push(await issue(couponId, user));
   expect(first.map((i) => i.sequence)).toEqual([1, 2, 3]);
@@ -52,12 +46,12 @@ it('a Redis that loses a coupon while its jobs are in a worker\'s hands does not
   // the worker that held the jobs writes them; then the new one is written
   await enqueueBatch(stack.api.ctx.issuanceQueue, inHand);
   await persistAll(couponId, 4);
-  const rows = await rowsOf(couponId);
+  const rows = await rowsOf(stack.env.database.db, couponId);
   expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3, SEQUENCE_GAP_AFTER_LOSS + 1]);
 });
 
 it('a number a row already holds is never written twice: the row takes the next one, the counter moves past', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(stack.api, { count: 1000 });
   await issue(couponId, 'r1');
   await issue(couponId, 'r2');
   await persistAll(couponId, 2);
@@ -67,7 +61,7 @@ it('a number a row already holds is never written twice: the row takes the next 
   expect(repeated.sequence).toBe(2); // handed out again by Redis
   await persistAll(couponId, 3);
 
-  const rows = await rowsOf(couponId);
+  const rows = await rowsOf(stack.env.database.db, couponId);
   expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3]);
   expect(rows.find((r) => r.issuance_id === repeated.issuanceId)!.sequence).toBe(3);
   const polled = await stack.api.http.get(`/v1/issuances/${repeated.issuanceId}`);
@@ -107,6 +101,6 @@ it('PostgreSQL refuses a repeated sequence outright, and the migration renumbers
 });
 
 it('a coupon just created starts at 1, with no gap', async () => {
-  const couponId = await createCoupon();
+  const couponId = await createCoupon(stack.api, { count: 1000 });
   expect((await issue(couponId, 'n1')).sequence).toBe(1);
 });

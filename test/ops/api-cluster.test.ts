@@ -1,16 +1,11 @@
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { eventually, spawnApp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
+import { useTestEnv } from '../support/stack';
 
 // Scale-out in one process tree: API_PROCESSES=2 forks two API processes on one port; the
 // primary sums their metrics and passes SIGTERM on.
-let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const testEnv = useTestEnv();
 
 function sample(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
@@ -19,7 +14,7 @@ function sample(text: string, name: string, labels: string): number {
 
 it('serves from two processes, aggregates their metrics, and stops on SIGTERM', async () => {
   const port = await freePort();
-  const api = spawnApp('api', { ...env.vars, PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '2', LOG_LEVEL: 'info' });
+  const api = spawnApp('api', { ...testEnv().vars, PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '2', LOG_LEVEL: 'info' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/readyz`, api);
@@ -29,12 +24,7 @@ it('serves from two processes, aggregates their metrics, and stops on SIGTERM', 
       return found.size === 2 ? found : undefined;
     }, 30_000, 'two API processes listening');
     expect(pids.size).toBe(2);
-    const created = await fetch(`${base}/v1/coupons`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify(couponBody({ count: 1000 })),
-    });
-    const { id } = (await created.json()) as { id: number };
+    const id = await createCoupon(base, { count: 1000 });
     // one connection each: the primary hands connections out round-robin, ~20 per process,
     // so an unaggregated answer would say ~20
     for (let i = 0; i < 40; i++) {

@@ -1,4 +1,4 @@
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { ADMIN_TOKEN } from '../support/env';
 import { eventually } from '../support/processes';
 import { useTestStack } from '../support/stack';
@@ -54,8 +54,8 @@ describe('/admin/queues', () => {
   };
 
   it('shows a group of issuances as one batch job: its coupons, count and issuance ids, then its outcome counts', async () => {
-    const a = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 1 }))).body.id;
-    const b = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+    const a = await createCoupon(stack.api, { count: 1 });
+    const b = await createCoupon(stack.api);
     // sent at once, so the API groups them into one job (no worker runs yet)
     const issued = await Promise.all([
       stack.api.http.post(`/v1/coupons/${a}/issuances`).send({ userId: 'user_board' }),

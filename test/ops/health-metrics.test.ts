@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { closeWorkerContext, createWorkerContext } from '../../apps/worker/src/context';
 import { startOpsServer } from '../../apps/worker/src/ops/server';
-import { couponBody } from '../support/builders';
+import { createCoupon } from '../support/coupons';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';
 import { startTestWorker } from '../support/worker';
@@ -35,7 +35,7 @@ describe('API /healthz, /readyz, /metrics', () => {
     for (const name of ['http_request_duration_seconds_bucket', 'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes', 'coupon_persist_lag_oldest_seconds']) {
       expect(before).toContain(name);
     }
-    const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody({ count: 1 }))).body.id;
+    const couponId = await createCoupon(stack.api, { count: 1 });
     await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(202);
     await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm1' }).expect(409);
     await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'm2' }).expect(409);
@@ -68,7 +68,7 @@ describe('with Redis unreachable', () => {
   });
 
   it('/readyz is 503 while Redis is down and 200 again after; issuing answers 503 with Retry-After', async () => {
-    const couponId = (await isolated.http.post('/v1/coupons').set(isolated.admin).send(couponBody())).body.id;
+    const couponId = await createCoupon(isolated);
     await redis.kill();
     const down = await isolated.http.get('/readyz');
     expect(down.status).toBe(503);
@@ -98,7 +98,7 @@ describe('worker /metrics and /readyz', () => {
     const server = await startOpsServer(worker.ctx, { lastProgressAt: Date.now(), accepting: true });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+      const couponId = await createCoupon(stack.api);
       await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'w1' }).expect(202);
       const text = await eventually(async () => {
         const body = await (await fetch(`${base}/metrics`)).text();
@@ -123,7 +123,7 @@ describe('worker /metrics and /readyz', () => {
     const server = await startOpsServer(ctx, { lastProgressAt: Date.now() - 1000, accepting: true });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const couponId = (await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody())).body.id;
+      const couponId = await createCoupon(stack.api);
       await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId: 'stuck' }).expect(202);
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(503);

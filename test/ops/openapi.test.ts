@@ -1,5 +1,6 @@
 import supertest from 'supertest';
 import { createApp } from '../../apps/api/src/app';
+import { problemType } from '../support/problems';
 import { useTestStack } from '../support/stack';
 
 const stack = useTestStack();
@@ -95,7 +96,7 @@ describe('GET /openapi.json', () => {
           expect({ where, examples: examples.length > 0 }).toEqual({ where, examples: true });
           for (const [code, example] of examples) {
             expect({ where, ...example.value }).toMatchObject({
-              where, code, status: Number(status), type: `https://coupon.dev/problems/${code}`,
+              where, code, status: Number(status), type: problemType(code),
             });
           }
         }

@@ -1,60 +1,29 @@
-import { createIssuanceQueue } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, spawnApp, waitForHttp } from '../support/processes';
-import { startTestWorker } from '../support/worker';
+import { createCoupon } from '../support/coupons';
+import { expectAllPersisted, expectQueueClean, issueLoad } from '../support/issuances';
+import { sleep } from '../support/net';
+import { startApp } from '../support/processes';
+import { useTestEnv } from '../support/stack';
 
 // Graceful shutdown: SIGTERM to the API and the worker under load fails no job and loses
 // no 202; what the worker had in hand is written before it exits.
-let env: TestEnv;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const testEnv = useTestEnv();
 
 it('SIGTERM under load: both exit 0, no job failed or left active, every 202 persisted', async () => {
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const api = spawnApp('api', { ...env.vars, PORT: String(apiPort), HOST: '127.0.0.1' });
-  const worker = spawnApp('worker', { ...env.vars, WORKER_PORT: String(workerPort), HOST: '127.0.0.1' });
-  const base = `http://127.0.0.1:${apiPort}`;
-  await waitForHttp(`${base}/healthz`, api);
-  await waitForHttp(`http://127.0.0.1:${workerPort}/healthz`, worker);
+  const env = testEnv();
+  const { child: api, url: base } = await startApp('api', env.vars);
+  const { child: worker } = await startApp('worker', env.vars);
 
-  const created = await fetch(`${base}/v1/coupons`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify(couponBody({ type: 'unlimited', count: 0 })),
-  });
-  const couponId = ((await created.json()) as { id: number }).id;
+  const couponId = await createCoupon(base, { type: 'unlimited', count: 0 });
 
-  const accepted: string[] = [];
-  const other = new Map<string, number>();
-  let next = 0;
+  // 16 bounded client loops for 4 s, which go on while the API stops answering
   const deadline = Date.now() + 4000;
-  // 16 bounded client loops; each stops at the deadline or when the API stops answering
-  const loops = Array.from({ length: 16 }, async () => {
-    while (Date.now() < deadline) {
-      const userId = `sig_${next++}`;
-      try {
-        const res = await fetch(`${base}/v1/coupons/${couponId}/issuances`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }),
-        });
-        const body = (await res.json()) as { issuanceId: string };
-        if (res.status === 202) accepted.push(body.issuanceId);
-        else other.set(String(res.status), (other.get(String(res.status)) ?? 0) + 1);
-      } catch {
-        other.set('refused', (other.get('refused') ?? 0) + 1);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-  });
-  await new Promise((r) => setTimeout(r, 1500));
-  const acceptedBeforeStop = accepted.length;
+  const load = issueLoad(base, couponId, 'sig_', 16);
+  await sleep(1500);
+  const acceptedBeforeStop = load.accepted.length;
   const [apiExit, workerExit] = await Promise.all([api.kill('SIGTERM'), worker.kill('SIGTERM')]);
-  await Promise.all(loops);
+  await sleep(Math.max(0, deadline - Date.now()));
+  await load.stop();
+  const { accepted, other } = load;
 
   expect(acceptedBeforeStop).toBeGreaterThan(50);
   // 0, not 'SIGTERM': both took their drain path rather than dying on the signal
@@ -62,21 +31,6 @@ it('SIGTERM under load: both exit 0, no job failed or left active, every 202 per
   // only refusals after the stop, never a 5xx
   expect([...other.keys()].filter((k) => k !== 'refused')).toEqual([]);
 
-  const queue = createIssuanceQueue(env.redis.redis, env.redis.queuePrefix);
-  expect(await queue.getJobCounts('failed', 'active')).toEqual({ failed: 0, active: 0 });
-  await queue.close();
-
-  const drainer = await startTestWorker(env);
-  try {
-    await eventually(async () => {
-      const { n } = await env.database.db.selectFrom('user_coupons_storage').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('coupon_id', '=', couponId).executeTakeFirstOrThrow();
-      return n === accepted.length ? true : undefined;
-    }, 30_000, 'every 202 persisted');
-    const rows = await env.database.db.selectFrom('user_coupons_storage').select('issuance_id').where('coupon_id', '=', couponId).execute();
-    expect(rows.map((r) => r.issuance_id).sort()).toEqual([...accepted].sort());
-    expect((await drainer.ctx.issuanceQueue.getJobCounts('failed')).failed).toBe(0);
-  } finally {
-    await drainer.close();
-  }
+  await expectQueueClean(env);
+  await expectAllPersisted(env, couponId, accepted, 30_000);
 }, 60_000);

@@ -1,8 +1,9 @@
-import { sleep, startLoad, type Entry } from '../chaos/support/load';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
+import { startLoad, type Entry } from '../chaos/support/load';
+import { createCoupon } from '../support/coupons';
+import { FAST_RECOVERY, createTestEnv, type TestEnv } from '../support/env';
 import { createPrivateSentinel, type PrivateSentinel } from '../support/private-sentinel';
-import { eventually, freePort, spawnApp, waitForHttp, type Child } from '../support/processes';
+import { type Child, eventually, startApp } from '../support/processes';
+import { sleep } from '../support/net';
 
 // The real API and worker (spawned processes, REDIS_SENTINELS) issue coupons through a
 // Sentinel failover: kill -9 of the primary, its data directory deleted. Without a restart,
@@ -24,17 +25,9 @@ beforeAll(async () => {
     REDIS_SENTINEL_MASTER: topology.masterName,
     HOST: '127.0.0.1',
     // short enough to watch: a dead job lock, an orphan reservation, a reconciler pass
-    WORKER_LOCK_MS: '3000',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-    RECONCILE_INTERVAL_MS: '1000',
-    RECONCILE_PENDING_AGE_MS: '3000',
-    BATCH_WAIT_MS: '10',
+    ...FAST_RECOVERY,
   };
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${apiPort}`;
-  api = spawnApp('api', { ...vars, PORT: String(apiPort) });
-  worker = spawnApp('worker', { ...vars, WORKER_PORT: String(workerPort) });
-  await Promise.all([waitForHttp(`${base}/healthz`, api), waitForHttp(`http://127.0.0.1:${workerPort}/healthz`, worker)]);
+  [{ child: api, url: base }, { child: worker }] = await Promise.all([startApp('api', vars), startApp('worker', vars)]);
 }, 60_000);
 
 afterAll(async () => {
@@ -42,16 +35,6 @@ afterAll(async () => {
   await topology?.destroy();
   await env?.close();
 });
-
-async function createCoupon(count: number): Promise<number> {
-  const res = await fetch(`${base}/v1/coupons`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify(couponBody({ count })),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: number }).id;
-}
 
 async function statusOf(issuanceId: string): Promise<string> {
   const res = await fetch(`${base}/v1/issuances/${issuanceId}`);
@@ -61,8 +44,8 @@ async function statusOf(issuanceId: string): Promise<string> {
 const failed = (e: Entry) => ['unavailable', 'maybe', 'not_sent', 'server_error'].includes(e.outcome);
 
 it('kill -9 of the primary under load: requests fail for a while, then the same processes go on issuing and persisting', async () => {
-  const wide = await createCoupon(1_000_000);
-  const tight = { id: await createCoupon(150), stock: 150 };
+  const wide = await createCoupon(base, { count: 1_000_000 });
+  const tight = { id: await createCoupon(base, { count: 150 }), stock: 150 };
   const load = startLoad({ targets: () => [base], coupons: [wide, tight.id], rate: 100 });
   await sleep(2000);
 

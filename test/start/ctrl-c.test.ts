@@ -1,31 +1,24 @@
-import { createIssuanceQueue } from '@coupon/issuance';
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, postJson, waitForHttp } from '../support/processes';
-import { issueLoad, killGroup, startService } from '../support/start';
-import { startTestWorker } from '../support/worker';
+import { createCoupon } from '../support/coupons';
+import { expectAllPersisted, expectQueueClean, issueLoad } from '../support/issuances';
+import { freePort, waitForHttp } from '../support/net';
+import { eventually } from '../support/processes';
+import { useTestEnv } from '../support/stack';
+import { killGroup, startService } from '../support/start';
 
 // Ctrl-C in the terminal sends SIGINT to every process of `pnpm start`'s group: pnpm, the
 // start script, the api and the worker. Relays (pnpm passes SIGINT on to its child) make the
 // start script see it more than once; that must still be one orderly drain, never a kill.
-let env: TestEnv;
-
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const testEnv = useTestEnv();
 
 it('SIGINT to the process group under load: api and worker drain and stop, no job left active, every 202 persisted', async () => {
+  const env = testEnv();
   const [port, workerPort] = [await freePort(), await freePort()];
   const service = startService({ ...env.vars, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), WORKER_PORT: String(workerPort) });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/readyz`, undefined, 90_000);
     await service.waitForLog((l) => l.msg === 'worker started', 'the worker');
-    const created = await postJson(base, '/v1/coupons', couponBody({ type: 'unlimited', count: 0 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
-    const couponId = created.body.id as number;
+    const couponId = await createCoupon(base, { type: 'unlimited', count: 0 });
 
     const load = issueLoad(base, couponId, 'ctrl_c_', 32);
     await eventually(async () => (load.accepted.length > 3000 ? true : undefined), 30_000, 'load to build up');
@@ -55,23 +48,9 @@ it('SIGINT to the process group under load: api and worker drain and stop, no jo
     // only refused connections once the API stopped, never a 5xx
     expect([...load.other.keys()].filter((k) => k !== 'refused')).toEqual([]);
 
-    const queue = createIssuanceQueue(env.redis.redis, env.redis.queuePrefix);
-    expect(await queue.getJobCounts('failed', 'active')).toEqual({ failed: 0, active: 0 });
-    await queue.close();
-    await expectAllPersisted(couponId, load.accepted);
+    await expectQueueClean(env);
+    await expectAllPersisted(env, couponId, load.accepted, 60_000);
   } finally {
     killGroup(service);
   }
 }, 180_000);
-
-/** A worker of the test's own writes what waited in the queue; then rows = 202s exactly. */
-async function expectAllPersisted(couponId: number, accepted: string[]): Promise<void> {
-  const drainer = await startTestWorker(env);
-  try {
-    const rows = () => env.database.db.selectFrom('user_coupons_storage').select('issuance_id').where('coupon_id', '=', couponId).execute();
-    await eventually(async () => ((await rows()).length === accepted.length ? true : undefined), 60_000, 'every 202 persisted');
-    expect((await rows()).map((r) => r.issuance_id).sort()).toEqual([...accepted].sort());
-  } finally {
-    await drainer.close();
-  }
-}

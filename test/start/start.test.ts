@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { couponBody } from '../support/builders';
-import { eventually, freePort, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { eventually } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 
 // The two-command promise: `pnpm start` with nothing configured brings up an embedded
 // PostgreSQL and redis-server, the API and the worker, and an issuance goes all the way
@@ -37,13 +38,7 @@ it('runs the whole service on the embedded default and stops cleanly', async () 
     died.catch(() => {}); // it exits at the end too, on our SIGTERM
     expect(output).toContain('embedded');
 
-    const created = await fetch(`${base}/v1/coupons`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(couponBody({ count: 10 })),
-    });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: number };
+    const id = await createCoupon({ url: base, adminToken: TOKEN }, { count: 10 });
     const issued = await fetch(`${base}/v1/coupons/${id}/issuances`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'first_user' }),
     });

@@ -1,6 +1,7 @@
-import { couponBody } from '../support/builders';
-import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, postJson, waitForHttp } from '../support/processes';
+import { createCoupon } from '../support/coupons';
+import { createTestEnv, type TestEnv } from '../support/env';
+import { eventually, postJson } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
 import { databaseUrl, uniqueName, withAdminClient } from '../support/servers';
 import { killGroup, startService, type StartedService } from '../support/start';
 
@@ -35,8 +36,7 @@ const startLines = (msg: string) => service.logLines().filter((l) => l.msg === m
 
 it('creates the database DATABASE_URL names when the server has none by that name', async () => {
   expect(service.output()).toContain(`[start] created database "${database}"`);
-  const created = await postJson(base, '/v1/coupons', couponBody(), { authorization: `Bearer ${ADMIN_TOKEN}` });
-  expect(created.status).toBe(201);
+  await createCoupon(base);
 });
 
 it('logs the pid once in the start lines of the api and the worker', () => {
@@ -48,13 +48,13 @@ it('logs the pid once in the start lines of the api and the worker', () => {
 });
 
 it('restarts a worker killed with SIGKILL while the API goes on answering; the new one persists issuances', async () => {
-  const coupon = await postJson(base, '/v1/coupons', couponBody({ count: 100 }), { authorization: `Bearer ${ADMIN_TOKEN}` });
+  const couponId = await createCoupon(base, { count: 100 });
   const [first] = startLines('worker started');
   process.kill(first!.pid, 'SIGKILL');
 
   // the API does not go down with it: an issuance is accepted while no worker runs
   const issued = await eventually(async () => {
-    const res = await postJson(base, `/v1/coupons/${coupon.body.id}/issuances`, { userId: 'while_worker_died' });
+    const res = await postJson(base, `/v1/coupons/${couponId}/issuances`, { userId: 'while_worker_died' });
     return res.status === 202 ? res.body : undefined;
   }, 10_000, 'a 202 with the worker dead');
   await service.waitForLog((l) => l.msg === 'worker started' && l.pid !== first!.pid, 'a new worker');

@@ -1,4 +1,4 @@
-const HOUR = 3600_000;
+export const HOUR = 3600_000;
 
 export interface CouponBody {
   name?: string;

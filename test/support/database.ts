@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createDb, type Database } from '../../db/src';
+import { createDb, type Database } from '@coupon/db';
 import { databaseUrl, templateName, uniqueName, withAdminClient } from './servers';
 
 export interface TestDatabase {

@@ -4,6 +4,18 @@ import { TEST_REDIS_URL } from './servers';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
+/**
+ * Recovery settings short enough for a test to watch them act: a dead worker's jobs are
+ * retried after ~3 s, the reconciler runs every second and re-enqueues an orphan after 3 s.
+ */
+export const FAST_RECOVERY = {
+  WORKER_LOCK_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  RECONCILE_INTERVAL_MS: '1000',
+  RECONCILE_PENDING_AGE_MS: '3000',
+  BATCH_WAIT_MS: '10',
+};
+
 /** One test file's private slice of the shared servers: a database and key prefixes. */
 export interface TestEnv {
   database: TestDatabase;

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import { REDIS_START_MS, redisAnswers, stopChild } from './net';
+import { eventually } from './processes';
 
 /**
  * A Redis Cluster of the test's own: `masters` redis-server processes with cluster mode on
@@ -33,12 +35,7 @@ export async function createPrivateCluster(masters = 3, replicas = 0): Promise<P
   const clients: Cluster[] = [];
   const destroy = async () => {
     for (const c of clients) c.disconnect();
-    await Promise.all(children.map((child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      return exited;
-    }));
+    await Promise.all(children.map((child) => stopChild(child)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -96,14 +93,20 @@ export async function createPrivateCluster(masters = 3, replicas = 0): Promise<P
   };
 }
 
+/** `redis-cli --cluster create` has assigned the slots; the nodes agree within seconds. */
+const CLUSTER_OK_MS = 10_000;
 // A cluster node also listens on port + 10000 (the cluster bus), so both must be free
 // and the pair must stay below 65536: ports are drawn from 20000-39999.
+const BUS_PORT_OFFSET = 10_000;
+const FIRST_PORT = 20_000;
+const PORT_CHOICES = 20_000;
+
 async function clusterPorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = FIRST_PORT + Math.floor(Math.random() * PORT_CHOICES);
     if (ports.includes(port)) continue;
-    if ((await isFree(port)) && (await isFree(port + 10000))) ports.push(port);
+    if ((await isFree(port)) && (await isFree(port + BUS_PORT_OFFSET))) ports.push(port);
   }
   return ports;
 }
@@ -116,31 +119,14 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    try {
-      await probe.connect();
-      await probe.ping();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      probe.disconnect();
-    }
-  }
-  throw new Error(`private cluster node on ${port} did not start`);
-}
+const waitForPing = (port: number) =>
+  eventually(async () => ((await redisAnswers(`redis://127.0.0.1:${port}`)) ? true : undefined), REDIS_START_MS, `private cluster node on ${port}`);
 
 async function waitForClusterOk(port: number): Promise<void> {
   const probe = new Redis(port, '127.0.0.1');
   try {
-    for (let i = 0; i < 200; i++) {
-      const info = String(await probe.call('CLUSTER', 'INFO'));
-      if (/cluster_state:ok/.test(info)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`cluster node ${port} never reported cluster_state:ok`);
+    await eventually(async () => (/cluster_state:ok/.test(String(await probe.call('CLUSTER', 'INFO'))) ? true : undefined),
+      CLUSTER_OK_MS, `cluster node ${port} to report cluster_state:ok`);
   } finally {
     probe.disconnect();
   }

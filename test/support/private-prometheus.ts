@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, freePort } from './processes';
+import { freePort, stopChild, waitForHttp } from './net';
 
 /** Fails with what to install when a Prometheus binary (Debian package `prometheus`) is missing. */
 export function requireBinary(name: 'prometheus' | 'promtool'): string {
@@ -38,18 +38,11 @@ export async function startPrivatePrometheus(config: string, files: Record<strin
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const destroy = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited:\n${output}`);
-      return (await fetch(`${url}/-/ready`).catch(() => null))?.ok ? true : undefined;
-    }, 30_000, 'prometheus to be ready');
+    await waitForHttp(`${url}/-/ready`, { process: child, output: () => output });
   } catch (error) {
     await destroy();
     throw error;

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from './processes';
+import { REDIS_START_MS, freePort, redisAnswers, stopChild } from './net';
+import { eventually } from './processes';
 
 /**
  * A redis-server of the test's own, on another port, for tests that stop or restart Redis.
@@ -33,26 +33,12 @@ export async function createPrivateRedis(extraArgs: string[] = []): Promise<Priv
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
         stdio: 'ignore',
       });
-      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      for (let i = 0; i < 100; i++) {
-        try {
-          await probe.connect();
-          await probe.ping();
-          probe.disconnect();
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      throw new Error(`private redis-server on ${port} did not start`);
+      await eventually(async () => ((await redisAnswers(url)) ? true : undefined), REDIS_START_MS, `private redis-server on ${port}`);
     },
     async kill() {
       const running = child;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((r) => running.once('exit', r));
-      running.kill('SIGKILL');
-      await exited;
       child = null;
+      if (running) await stopChild(running);
     },
     async destroy() {
       await self.kill();

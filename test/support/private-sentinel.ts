@@ -2,8 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { eventually, freePort } from './processes';
+import type { Redis } from 'ioredis';
+import { REDIS_START_MS, freePort, redisAnswers, stopChild, withRedisClient } from './net';
+import { eventually } from './processes';
 
 /**
  * Replicated Redis of the test's own: redis-server processes on free ports in a temp dir,
@@ -58,6 +59,10 @@ export interface PrivateSentinel {
 }
 
 const MASTER = 'coupon-primary';
+const SENTINELS = 3;
+const QUORUM = 2;
+/** A replica syncing, a failover, sentinels discovering each other. */
+const SYNC_MS = 30_000;
 
 /** `redisArgs`: extra redis-server arguments for both nodes (their roles swap on a failover). */
 export async function createPrivateReplication(redisArgs: string[] = []): Promise<PrivateReplication> {
@@ -85,12 +90,12 @@ export async function createPrivateSentinel(redisArgs: string[] = []): Promise<P
   const ports: number[] = [];
   const nodes = [replication.primary, replication.replica];
   const destroy = async () => {
-    await Promise.all(sentinels.map(killChild));
+    await Promise.all(sentinels.map((sentinel) => stopChild(sentinel)));
     await replication.destroy();
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < SENTINELS; i++) {
       const port = await freePort();
       ports.push(port);
       sentinels.push(startSentinel(root, port, replication.primary.port));
@@ -109,7 +114,7 @@ export async function createPrivateSentinel(redisArgs: string[] = []): Promise<P
     masterName: MASTER,
     sentinels: ports.map((p) => `127.0.0.1:${p}`).join(','),
     nodes,
-    primary: () => eventually(namedPrimary, 10_000, 'the sentinels to agree on a primary'),
+    primary: () => eventually(namedPrimary, REDIS_START_MS, 'the sentinels to agree on a primary'),
     async replica() {
       const primary = await self.primary();
       return nodes.find((n) => n !== primary)!;
@@ -120,7 +125,7 @@ export async function createPrivateSentinel(redisArgs: string[] = []): Promise<P
       primary.wipe();
       return primary;
     },
-    waitForPromotion(old, ms = 30_000) {
+    waitForPromotion(old, ms = SYNC_MS) {
       return eventually(async () => {
         const named = await namedPrimary();
         if (!named || named === old) return undefined;
@@ -155,12 +160,12 @@ async function redisNode(root: string, extraArgs: string[]): Promise<RedisNode> 
         ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
         ...extraArgs,
       ], { stdio: 'ignore' });
-      await eventually(async () => ((await ping(port)) ? true : undefined), 10_000, `redis-server on ${port}`);
+      await eventually(async () => ((await redisAnswers(self.url)) ? true : undefined), REDIS_START_MS, `redis-server on ${port}`);
     },
     async kill() {
       const running = child;
       child = null;
-      if (running) await killChild(running);
+      if (running) await stopChild(running);
     },
     wipe: () => rmSync(dir, { recursive: true, force: true }),
     pause: () => void child?.kill('SIGSTOP'),
@@ -177,7 +182,7 @@ function startSentinel(root: string, port: number, primaryPort: number): ChildPr
     'bind 127.0.0.1',
     `dir ${root}`,
     `logfile ${join(root, `sentinel-${port}.log`)}`,
-    `sentinel monitor ${MASTER} 127.0.0.1 ${primaryPort} 2`,
+    `sentinel monitor ${MASTER} 127.0.0.1 ${primaryPort} ${QUORUM}`,
     // the primary is down after 1 s without an answer; a failover that stalls is retried after 2 x 2 s
     `sentinel down-after-milliseconds ${MASTER} 1000`,
     `sentinel failover-timeout ${MASTER} 2000`,
@@ -191,31 +196,14 @@ function startSentinel(root: string, port: number, primaryPort: number): ChildPr
     : spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
 }
 
-function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGKILL');
-  return exited;
-}
-
-async function withClient<T>(port: number, fn: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await fn(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
+/** A client for one exchange with the server (or sentinel) on this loopback port. */
+const withClient = <T>(port: number, use: (client: Redis) => Promise<T>) => withRedisClient(`redis://127.0.0.1:${port}`, use);
 const askSentinel = withClient;
-const ping = (port: number) => withClient(port, (c) => c.ping()).then(() => true, () => false);
 const role = (node: RedisNode) => withClient(node.port, async (c) => String(((await c.call('ROLE')) as unknown[])[0]));
 
 async function linkUp(replica: RedisNode): Promise<void> {
   await eventually(() => withClient(replica.port, async (c) =>
-    (/master_link_status:up/.test(await c.info('replication')) ? true : undefined)), 30_000, `replica ${replica.port} in sync`);
+    (/master_link_status:up/.test(await c.info('replication')) ? true : undefined)), SYNC_MS, `replica ${replica.port} in sync`);
 }
 
 async function caughtUp(primary: RedisNode): Promise<void> {
@@ -224,7 +212,7 @@ async function caughtUp(primary: RedisNode): Promise<void> {
     const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
     const acked = Number(/slave0:.*offset=(\d+)/.exec(info)?.[1]);
     return acked >= offset ? true : undefined;
-  }), 30_000, `replica of ${primary.port} caught up`);
+  }), SYNC_MS, `replica of ${primary.port} caught up`);
 }
 
 /** Every sentinel knows the replica and the two other sentinels: a failover can happen. */
@@ -232,6 +220,6 @@ async function sentinelSeesAll(port: number): Promise<void> {
   await eventually(() => askSentinel(port, async (s) => {
     const fields = (await s.call('SENTINEL', 'master', MASTER)) as string[];
     const get = (name: string) => Number(fields[fields.indexOf(name) + 1]);
-    return get('num-slaves') >= 1 && get('num-other-sentinels') >= 2 ? true : undefined;
-  }), 30_000, `sentinel ${port} to see the replica and the other sentinels`);
+    return get('num-slaves') >= 1 && get('num-other-sentinels') >= SENTINELS - 1 ? true : undefined;
+  }), SYNC_MS, `sentinel ${port} to see the replica and the other sentinels`);
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { POLL_MS, freePort, sleep, waitForHttp } from './net';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -35,18 +35,34 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ch
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+/** A spawned app and the base URL of its port. */
+export interface RunningApp {
+  child: Child;
+  url: string;
 }
 
+/**
+ * Spawns apps/<app> on a free loopback port (its PORT or WORKER_PORT) and resolves once
+ * `health` answers; a process that does not come up is killed.
+ */
+export async function startApp(app: 'api' | 'worker', vars: Record<string, string>, health = '/healthz'): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawnApp(app, { HOST: '127.0.0.1', ...vars, [app === 'api' ? 'PORT' : 'WORKER_PORT']: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}${health}`, child);
+  } catch (error) {
+    await child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, url };
+}
+
+/** How long a test waits for a condition unless it says otherwise. */
+export const EVENTUALLY_MS = 30_000;
+
 /** Polls until `check` returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = EVENTUALLY_MS, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -56,17 +72,9 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 30
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(POLL_MS);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-export async function waitForHttp(url: string, child?: Child, ms = 30_000): Promise<void> {
-  await eventually(async () => {
-    if (child && child.process.exitCode !== null) throw new Error(`process exited:\n${child.output()}`);
-    const res = await fetch(url).catch(() => null);
-    return res?.ok ? true : undefined;
-  }, ms, url);
 }
 
 /** POSTs JSON to a spawned process and returns its status and parsed body. */

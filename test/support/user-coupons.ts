@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database, UserCouponRow } from '../../db/src';
+import type { Database, UserCouponRow } from '@coupon/db';
+import { HOUR } from './builders';
 
-const HOUR = 3600_000;
 let next = 0;
 
 export interface UserCouponFields {

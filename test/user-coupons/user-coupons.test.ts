@@ -1,39 +1,30 @@
 import { couponKeys } from '@coupon/issuance';
-import { couponBody, type CouponBody } from '../support/builders';
-import { eventually } from '../support/processes';
+import { HOUR } from '../support/builders';
+import { createCoupon } from '../support/coupons';
+import { settled } from '../support/issuances';
+import { expectProblem } from '../support/problems';
 import { insertUserCoupon, type UserCouponFields } from '../support/user-coupons';
-import { startTestWorker, type TestWorker } from '../support/worker';
 import { useTestStack } from '../support/stack';
 
 const stack = useTestStack({ worker: true });
 
-const HOUR = 3600_000;
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 let users = 0;
 /** A user of this test only, so listings never see another test's rows. */
 const newUser = () => `user_${++users}`;
 
-async function createCoupon(overrides: CouponBody = {}): Promise<number> {
-  const res = await stack.api.http.post('/v1/coupons').set(stack.api.admin).send(couponBody(overrides));
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
 /** The real flow: 202, the worker persists, the issuance reports the user coupon id. */
 async function issue(couponId: number, userId: string): Promise<number> {
   const res = await stack.api.http.post(`/v1/coupons/${couponId}/issuances`).send({ userId });
   expect(res.status).toBe(202);
-  const done = await eventually(async () => {
-    const polled = await stack.api.http.get(`/v1/issuances/${res.body.issuanceId}`);
-    return polled.body.status === 'pending' ? undefined : polled.body;
-  }, 20_000, `issuance ${res.body.issuanceId}`);
+  const done = await settled(stack.api, res.body.issuanceId);
   expect(done.status).toBe('issued');
   return done.userCouponId;
 }
 
 /** A row written directly, on a coupon of its own (one user coupon per user and coupon). */
 async function stored(fields: Partial<UserCouponFields> & { userId: string }) {
-  return insertUserCoupon(stack.env.database.db, { couponId: fields.couponId ?? (await createCoupon()), ...fields });
+  return insertUserCoupon(stack.env.database.db, { couponId: fields.couponId ?? (await createCoupon(stack.api)), ...fields });
 }
 
 const list = (userId: string, query = '') => stack.api.http.get(`/v1/users/${userId}/coupons${query}`);
@@ -43,12 +34,6 @@ const cancelUse = (userId: string, id: number | string, body: object) =>
   stack.api.http.post(`/v1/users/${userId}/coupons/${id}/cancel-use`).send(body);
 const remove = (userId: string, id: number | string, query: string) =>
   stack.api.http.delete(`/v1/users/${userId}/coupons/${id}${query}`);
-
-function expectProblem(res: { status: number; headers: Record<string, string>; body: any }, status: number, code: string) {
-  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: `https://coupon.dev/problems/${code}`, status, title: expect.any(String) });
-}
 
 function row(id: number) {
   return stack.env.database.db.selectFrom('user_coupons_storage').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -71,7 +56,7 @@ async function snapshot(id: number) {
 describe('GET /v1/users/:userId/coupons', () => {
   it('lists an issued coupon in the API.md shape with its coupon embedded', async () => {
     const userId = newUser();
-    const couponId = await createCoupon({ expireMinute: 60, discountType: 'amount', discountAmount: 3000 });
+    const couponId = await createCoupon(stack.api, { expireMinute: 60, discountType: 'amount', discountAmount: 3000 });
     const id = await issue(couponId, userId);
     const coupon = (await stack.api.http.get(`/v1/coupons/${couponId}`).expect(200)).body;
     expect(coupon).toMatchObject({ issuedCount: 1, remainingStock: 99 });
@@ -138,7 +123,7 @@ describe('GET /v1/users/:userId/coupons', () => {
 
   it('returns 20 by default and at most 100', async () => {
     const userId = newUser();
-    const couponIds = await Promise.all(Array.from({ length: 21 }, () => createCoupon()));
+    const couponIds = await Promise.all(Array.from({ length: 21 }, () => createCoupon(stack.api)));
     for (const couponId of couponIds) await stored({ userId, couponId });
     const byDefault = await list(userId).expect(200);
     expect(byDefault.body.items).toHaveLength(20);
@@ -163,7 +148,7 @@ describe('GET /v1/users/:userId/coupons', () => {
 
   it('still lists a coupon whose coupon was deleted by the admin, showing the coupon as deleted', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     await stored({ userId, couponId });
     await stack.api.http.delete(`/v1/coupons/${couponId}`).set(stack.api.admin).expect(200);
     const res = await list(userId).expect(200);
@@ -189,7 +174,7 @@ describe('GET /v1/users/:userId/coupons', () => {
 describe('POST /v1/users/:userId/coupons/:userCouponId/use', () => {
   it('marks an issued coupon used: 200 UserCoupon with productId and usedDate, and a used history row', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const id = await issue(couponId, userId);
     const res = await use(userId, id, { couponId, productId: 'product:42' });
     expect(res.status).toBe(200);
@@ -208,7 +193,7 @@ describe('POST /v1/users/:userId/coupons/:userCouponId/use', () => {
 
   it('lets exactly one of 20 concurrent uses win; the others are 409 already_used', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const id = await issue(couponId, userId);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => use(userId, id, { couponId, productId: `product_${i}` })),
@@ -225,8 +210,8 @@ describe('POST /v1/users/:userId/coupons/:userCouponId/use', () => {
 
   it('reports the errors in the seed order', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
-    const otherCoupon = await createCoupon();
+    const couponId = await createCoupon(stack.api);
+    const otherCoupon = await createCoupon(stack.api);
     const past = { giveDate: new Date(Date.now() - 3 * HOUR), expireDate: new Date(Date.now() - HOUR) };
     const fresh = await stored({ userId, couponId });
     const used = await stored({ userId, usedDate: new Date(), productId: 'p' });
@@ -287,7 +272,7 @@ describe('POST /v1/users/:userId/coupons/:userCouponId/use', () => {
 describe('POST /v1/users/:userId/coupons/:userCouponId/cancel-use', () => {
   it('clears productId and usedDate and appends use_cancelled; the coupon can be used again', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const id = await issue(couponId, userId);
     await use(userId, id, { couponId, productId: 'p_1' }).expect(200);
     const res = await cancelUse(userId, id, { couponId });
@@ -331,7 +316,7 @@ describe('POST /v1/users/:userId/coupons/:userCouponId/cancel-use', () => {
 describe('DELETE /v1/users/:userId/coupons/:userCouponId', () => {
   it('soft-deletes once; the second delete is 404; Redis keeps the user, so re-issuing is 409 already_issued', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const id = await issue(couponId, userId);
     const res = await remove(userId, id, `?couponId=${couponId}`);
     expect(res.status).toBe(200);
@@ -350,7 +335,7 @@ describe('DELETE /v1/users/:userId/coupons/:userCouponId', () => {
   it('refuses a wrong couponId with 409 coupon_mismatch and another user with 404, changing nothing', async () => {
     const userId = newUser();
     const uc = await stored({ userId });
-    const otherCoupon = await createCoupon();
+    const otherCoupon = await createCoupon(stack.api);
     const before = await snapshot(uc.id);
     expectProblem(await remove(userId, uc.id, `?couponId=${otherCoupon}`), 409, 'coupon_mismatch');
     expectProblem(await remove(newUser(), uc.id, `?couponId=${uc.coupon_id}`), 404, 'user_coupon_not_found');
@@ -384,7 +369,7 @@ describe('DELETE /v1/users/:userId/coupons/:userCouponId', () => {
 describe('history', () => {
   it('records issued, used, use_cancelled and deleted in order, each with the state after it', async () => {
     const userId = newUser();
-    const couponId = await createCoupon();
+    const couponId = await createCoupon(stack.api);
     const id = await issue(couponId, userId);
     const used = await use(userId, id, { couponId, productId: 'sku-1' }).expect(200);
     await cancelUse(userId, id, { couponId }).expect(200);

@@ -1,3 +1,7 @@
+import { sleep } from '../../support/net';
+import type { CouponSpec } from './audit';
+import type { Stack } from './stack';
+
 /**
  * A bounded, paced load client that logs every issue request it sends. At most
  * `concurrency` requests are open at once and about `rate` start per second; each has
@@ -114,4 +118,20 @@ export function startLoad(options: LoadOptions): Load {
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The prelude of a scenario: limited coupons of the given stocks, and a load on them through
+ * every API process at `rate` per second, running `warmupMs` by the time this resolves. The
+ * stack's destroy() stops the load if the test fails before it does.
+ */
+export async function couponsUnderLoad<const S extends readonly number[]>(
+  stack: Pick<Stack, 'apis' | 'createCoupon' | 'onDestroy'>,
+  stocks: S,
+  { rate = 250, warmupMs = 3000 }: { rate?: number; warmupMs?: number } = {},
+): Promise<{ coupons: { -readonly [K in keyof S]: CouponSpec }; load: Load }> {
+  const coupons: CouponSpec[] = [];
+  for (const stock of stocks) coupons.push({ id: await stack.createCoupon({ count: stock }), stock });
+  const load = startLoad({ targets: () => stack.apis.map((a) => a.url), coupons: coupons.map((c) => c.id), rate });
+  stack.onDestroy(() => load.stop());
+  await sleep(warmupMs);
+  return { coupons: coupons as { -readonly [K in keyof S]: CouponSpec }, load };
+}

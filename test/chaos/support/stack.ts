@@ -3,28 +3,20 @@ import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { connectRedis, redisTarget } from '@coupon/runtime';
-import { createDb, migrateToLatest, type Database } from '../../../db/src';
-import { couponBody, type CouponBody } from '../../support/builders';
+import { createDb, migrateToLatest, type Database } from '@coupon/db';
+import type { CouponBody } from '../../support/builders';
+import { createCoupon } from '../../support/coupons';
+import { FAST_RECOVERY } from '../../support/env';
+import { beforeAllValue } from '../../support/hooks';
 import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres';
 import { createPrivateRedis, type PrivateRedis } from '../../support/private-redis';
 import { createPrivateSentinel, type PrivateSentinel } from '../../support/private-sentinel';
-import { freePort, spawnApp, waitForHttp, type Child } from '../../support/processes';
+import { spawnApp, type Child } from '../../support/processes';
+import { freePort, waitForHttp } from '../../support/net';
 
 export const ADMIN_TOKEN = 'chaos-admin-token';
 const KEY_PREFIX = 'chaos:';
 const QUEUE_PREFIX = '{chaos-bull}';
-
-/**
- * Recovery settings short enough for a test to watch them act: a dead worker's jobs are
- * retried after ~3 s, the reconciler runs every second and re-enqueues an orphan after 3 s.
- */
-const FAST_RECOVERY = {
-  WORKER_LOCK_MS: '3000',
-  WORKER_STALLED_INTERVAL_MS: '1000',
-  RECONCILE_INTERVAL_MS: '1000',
-  RECONCILE_PENDING_AGE_MS: '3000',
-  BATCH_WAIT_MS: '10',
-};
 
 export interface App {
   name: string;
@@ -81,6 +73,14 @@ interface RedisSetup<R> {
   vars: Record<string, string>;
   client(): Redis;
   destroy(): Promise<void>;
+}
+
+/**
+ * Registers the file's hooks: beforeAll starts the stack, afterAll destroys it. The getter
+ * throws if read before beforeAll ran, or after it failed.
+ */
+export function useStack<R>(start: () => Promise<Stack<R>>): () => Stack<R> {
+  return beforeAllValue('the chaos stack', start, (stack) => stack.destroy());
 }
 
 /** Private PostgreSQL and Redis on ports of their own, the schema, one worker and N API processes. */
@@ -148,15 +148,7 @@ async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisS
     queuePrefix: QUEUE_PREFIX,
     apis,
     worker,
-    async createCoupon(body = {}) {
-      const res = await fetch(`${apis[0]!.url}/v1/coupons`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify(couponBody(body)),
-      });
-      if (res.status !== 201) throw new Error(`create coupon: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { id: number }).id;
-    },
+    createCoupon: (body = {}) => createCoupon({ url: apis[0]!.url, adminToken: ADMIN_TOKEN }, body),
     destroyed: false,
     crashes: () => [worker, ...apis].flatMap((a) => a.crashes),
     onDestroy: (fn) => cleanups.push(fn),
