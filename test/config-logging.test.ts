@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { createLogger } from '@coupon/runtime';
-import { createApp } from '../apps/api/src/app';
+import { createRequestListener } from '../apps/api/src/app';
 import { loadApiConfig } from '../apps/api/src/config';
 import { closeApiContext, createApiContext } from '../apps/api/src/context';
 import { loadWorkerConfig } from '../apps/worker/src/config';
@@ -32,7 +32,7 @@ describe('request logging', () => {
     const ctx = createApiContext(loadApiConfig({ ...testEnv().vars, LOG_LEVEL: 'info' }));
     ctx.log = createLogger('api', 'info', sink);
     try {
-      const http = supertest(createApp(ctx));
+      const http = supertest(createRequestListener(ctx));
       const res = await http.get('/v1/coupons/12345').set('X-Request-Id', 'trace-me-42').set('Authorization', 'Bearer super-secret-token');
       expect(res.headers['x-request-id']).toBe('trace-me-42');
       const generated = await http.get('/v1/coupons/12345');

@@ -13,7 +13,8 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
 import { createCoupon } from '../src/admin';
 import { runLoad } from '../src/load';
-import { freePort, spawnNode, treeCpuSeconds, waitForHttp } from '../src/processes';
+import { freePort, waitForHttp } from '@coupon/test/support/net';
+import { spawnNode, treeCpuSeconds } from '../src/processes';
 import { cpuSecondsOf, createScratchDatabase, fmt, measure, printHeader, runTag, startPrivateRedis } from './support';
 
 const RATES = (process.env.CAPACITY_RATES ?? '500,1000,2000').split(',').map(Number);

@@ -2,7 +2,7 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import fc from 'fast-check';
-import { createApp } from '../../apps/api/src/app';
+import { createRequestListener } from '../../apps/api/src/app';
 import { createApiServer } from '../../apps/api/src/server';
 import type { TestApi } from '../support/api';
 import type { TestEnv } from '../support/env';
@@ -25,7 +25,7 @@ export interface RawClient {
 
 /** The real express app and server wiring on a loopback port of its own, so each request is one real HTTP exchange. */
 export async function listen(api: TestApi): Promise<RawClient> {
-  const server: Server = createApiServer(createApp(api.ctx));
+  const server: Server = createApiServer(createRequestListener(api.ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createApp } from '../../apps/api/src/app';
+import { createRequestListener } from '../../apps/api/src/app';
 import { createApiServer } from '../../apps/api/src/server';
 import { createCoupon } from '../support/coupons';
 import { expectProblem } from '../support/problems';
@@ -17,7 +17,7 @@ let couponId: number;
 
 beforeAll(async () => {
   // the real server wiring, with a headers timeout short enough to meet in a test
-  server = createApiServer(createApp(stack.api.ctx), { headersTimeout: 1000, requestTimeout: 2000, connectionsCheckingInterval: 100 });
+  server = createApiServer(createRequestListener(stack.api.ctx), { headersTimeout: 1000, requestTimeout: 2000, connectionsCheckingInterval: 100 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   couponId = await createCoupon(stack.api);

@@ -1,5 +1,5 @@
 import { Agent, createServer, request, type Server } from 'node:http';
-import { createApp } from '../../apps/api/src/app';
+import { createRequestListener } from '../../apps/api/src/app';
 import { startTestApi, type TestApi } from '../support/api';
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   [env, redis] = await Promise.all([createTestEnv(), createPrivateRedis()]);
   env.vars.REDIS_URL = redis.url;
   api = await startTestApi(env);
-  server = createServer(createApp(api.ctx));
+  server = createServer(createRequestListener(api.ctx));
   server.maxConnections = 10_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

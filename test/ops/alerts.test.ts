@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../apps/api/src/app';
+import { createRequestListener } from '../../apps/api/src/app';
 import { startOpsServer } from '../../apps/worker/src/ops/server';
 import { startTestApi, type TestApi } from '../support/api';
 import { requireBinary, startPrivatePrometheus, type PrivatePrometheus } from '../support/private-prometheus';
@@ -48,10 +48,10 @@ describe('a real Prometheus scraping the API and the worker', () => {
   };
 
   beforeAll(async () => {
-    targets.api = await listen(createServer(createApp(stack.api.ctx)));
+    targets.api = await listen(createServer(createRequestListener(stack.api.ctx)));
     // a second API process that is shutting down: not ready, so CouponNotReady must fire for it
     draining = await startTestApi(stack.env);
-    targets.drainingApi = await listen(createServer(createApp(draining.ctx, { accepting: false })));
+    targets.drainingApi = await listen(createServer(createRequestListener(draining.ctx, { accepting: false })));
     worker = await startTestWorker(stack.env, { WORKER_PORT: '0', HOST: '127.0.0.1' });
     targets.worker = await listen(await startOpsServer(worker.ctx, { lastProgressAt: Date.now(), accepting: true }));
 

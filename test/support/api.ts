@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { redisReady } from '@coupon/runtime';
-import { createApp } from '../../apps/api/src/app';
+import { createRequestListener } from '../../apps/api/src/app';
 import { loadApiConfig } from '../../apps/api/src/config';
 import { closeApiContext, createApiContext, type ApiContext } from '../../apps/api/src/context';
 import { ADMIN_TOKEN, type TestEnv } from './env';
@@ -12,13 +12,13 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The real express app and connections, in this process, on the file's own slice. */
+/** The real request listener (the issue route's fast path, then express) and connections, in this process, on the file's own slice. */
 export async function startTestApi(env: TestEnv, vars: Record<string, string> = {}): Promise<TestApi> {
   const ctx = createApiContext(loadApiConfig({ ...env.vars, ...vars }));
   await redisReady(ctx.redis);
   return {
     ctx,
-    http: supertest(createApp(ctx)),
+    http: supertest(createRequestListener(ctx)),
     admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
     close: () => closeApiContext(ctx),
   };

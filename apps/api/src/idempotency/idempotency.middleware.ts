@@ -111,13 +111,15 @@ function holdLease(ctx: ApiContext, record: string, token: string, log: Logger) 
 /**
  * Holds the response back until it is recorded, so that a client that retries as soon as it
  * has its answer finds the record and never a key still "in use". Every response of these
- * routes leaves through res.send with a string (res.json and the problem handler use it).
+ * routes ends with one res.end carrying the whole body (res.json through res.send, and the
+ * problem handler directly), with its status and headers already set.
  */
 function interceptResponse(res: Response, record: (response: StoredResponse) => Promise<void>): void {
-  const send = res.send.bind(res);
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
   let seen = false;
-  res.send = ((body?: unknown) => {
-    if (seen || (typeof body !== 'string' && !Buffer.isBuffer(body))) return send(body);
+  res.end = ((...args: unknown[]) => {
+    const [body] = args;
+    if (seen || (typeof body !== 'string' && !Buffer.isBuffer(body))) return end(...args);
     seen = true;
     const header = (name: string) => (res.getHeader(name) === undefined ? null : String(res.getHeader(name)));
     const response: StoredResponse = {
@@ -127,7 +129,7 @@ function interceptResponse(res: Response, record: (response: StoredResponse) => 
       etag: header('etag'),
       body: typeof body === 'string' ? body : body.toString('utf8'),
     };
-    void record(response).finally(() => send(body));
+    void record(response).finally(() => end(...args));
     return res;
-  }) as Response['send'];
+  }) as Response['end'];
 }
