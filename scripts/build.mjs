@@ -72,7 +72,7 @@ export async function build() {
   // written last: an interrupted build has no manifest, so the next start builds again
   writeAtomically(MANIFEST, JSON.stringify({
     inputs: [...new Set(results.flatMap((r) => r.inputs))].sort(),
-    outputs: results.flatMap((r) => r.outputs).sort(),
+    outputs: [...new Set(results.flatMap((r) => r.outputs))].sort(),
   }, null, 2));
 }
 
