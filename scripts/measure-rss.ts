@@ -3,9 +3,12 @@
 // prefixes of its own, waits until the API and the worker answer /readyz, stays idle, reads
 // /proc/<pid>/status of every process in the command's tree, stops it as Ctrl-C does and drops
 // the database. VmRSS counts the node binary's pages, which all node processes share; RssAnon is
-// what a process holds alone. Re-run on a quiet machine: a busy one inflates the times.
+// what a process holds alone. `--load <s>` then issues a coupon from 32 client loops for that
+// long and reads them again after the same idle time. Re-run on a quiet machine: a busy one
+// inflates the times.
 //
 //   pnpm measure-rss                                   # `pnpm start`, idle 10 s
+//   pnpm measure-rss --load 20                         # and again after 20 s of issuing
 //   pnpm measure-rss --idle 30 --cwd ../other-checkout -- node --import tsx scripts/start.ts
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,20 +18,24 @@ import path from 'node:path';
 import pg from 'pg';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_TOKEN = 'measure-rss-admin-token';
 
-interface Options { idleSeconds: number; cwd: string; command: string[] }
+interface Options { idleSeconds: number; loadSeconds: number; cwd: string; command: string[] }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { idleSeconds: 10, cwd: path.resolve(__dirname, '..'), command: ['pnpm', 'start'] };
+  const options: Options = { idleSeconds: 10, loadSeconds: 0, cwd: path.resolve(__dirname, '..'), command: ['pnpm', 'start'] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--idle') options.idleSeconds = Number(argv[++i]);
+    else if (argv[i] === '--load') options.loadSeconds = Number(argv[++i]);
     else if (argv[i] === '--cwd') options.cwd = path.resolve(argv[++i]!);
     else if (argv[i] === '--') {
       options.command = argv.slice(i + 1);
       break;
     } else throw new Error(`unknown argument ${argv[i]}`);
   }
-  if (!(options.idleSeconds >= 0) || options.command.length === 0) throw new Error('usage: measure-rss [--idle s] [--cwd dir] [-- command...]');
+  if (!(options.idleSeconds >= 0 && options.loadSeconds >= 0) || options.command.length === 0) {
+    throw new Error('usage: measure-rss [--idle s] [--load s] [--cwd dir] [-- command...]');
+  }
   return options;
 }
 
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
     env: {
       ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${id}`, REDIS_KEY_PREFIX: `${id}:`,
       QUEUE_PREFIX: `{${id}}`, PORT: String(port), WORKER_PORT: String(workerPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+      ADMIN_TOKEN, RATE_LIMIT_USER_ISSUE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true, // its own process group, so the stop below reaches every process as Ctrl-C does
@@ -49,8 +57,16 @@ async function main(): Promise<void> {
   try {
     await Promise.all([ready(`http://127.0.0.1:${port}/readyz`, child.pid!), ready(`http://127.0.0.1:${workerPort}/readyz`, child.pid!)]);
     const readyMs = Date.now() - started;
-    await new Promise((r) => setTimeout(r, options.idleSeconds * 1000));
-    report(options, readyMs, memoryOfTree(child.pid!));
+    await idle(options);
+    console.log(`${options.command.join(' ')} (in ${options.cwd}): ready in ${(readyMs / 1000).toFixed(1)} s; ` +
+      `after ${options.idleSeconds} s idle:`);
+    report(memoryOfTree(child.pid!));
+    if (options.loadSeconds > 0) {
+      const accepted = await issueFor(`http://127.0.0.1:${port}`, options.loadSeconds * 1000);
+      await idle(options);
+      console.log(`after ${accepted} issuances accepted in ${options.loadSeconds} s, then ${options.idleSeconds} s idle:`);
+      report(memoryOfTree(child.pid!));
+    }
   } finally {
     await stopGroup(child.pid!);
     await dropDatabase(id);
@@ -99,10 +115,38 @@ function role(command: string, parentCommand: string): string {
   return command.length > 70 ? `${command.slice(0, 67)}...` : command;
 }
 
-function report(options: Options, readyMs: number, rows: Row[]): void {
+const idle = (options: Options) => new Promise((r) => setTimeout(r, options.idleSeconds * 1000));
+
+/** An unlimited coupon issued to new users from 32 loops; returns the number of 202s. */
+async function issueFor(base: string, ms: number): Promise<number> {
+  const hour = 3600_000;
+  const coupon = await fetch(`${base}/v1/coupons`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({
+      name: 'measure-rss', type: 'unlimited', count: 0, startDate: new Date(Date.now() - hour).toISOString(),
+      endDate: new Date(Date.now() + 24 * hour).toISOString(), expireMinute: 60, discountType: 'percent', discountAmount: 10,
+    }),
+  });
+  if (coupon.status !== 201) throw new Error(`creating the coupon answered ${coupon.status}: ${await coupon.text()}`);
+  const { id } = (await coupon.json()) as { id: number };
+  const until = Date.now() + ms;
+  let next = 0;
+  let accepted = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (Date.now() < until) {
+      const res = await fetch(`${base}/v1/coupons/${id}/issuances`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: `rss_${next++}` }),
+      }).catch(() => null);
+      if (res?.status === 202) accepted++;
+      await res?.arrayBuffer();
+    }
+  }));
+  return accepted;
+}
+
+function report(rows: Row[]): void {
   const mb = (kb: number) => (kb / 1024).toFixed(0).padStart(5);
-  console.log(`${options.command.join(' ')} (in ${options.cwd}): ready in ${(readyMs / 1000).toFixed(1)} s; ` +
-    `after ${options.idleSeconds} s idle:`);
   console.log('  VmRSS MB  RssAnon MB  process');
   for (const row of rows) console.log(`  ${mb(row.vmRss)}     ${mb(row.rssAnon)}       ${row.role} [${row.pid}]`);
   const total = (field: 'vmRss' | 'rssAnon') => rows.reduce((sum, row) => sum + row[field], 0);
