@@ -12,8 +12,9 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm fetch
 COPY . .
 RUN pnpm install --frozen-lockfile --offline && pnpm build
-# drops the build and test tools (esbuild, tsx, jest, typescript) from node_modules
-RUN CI=true pnpm install --frozen-lockfile --offline --prod
+# Then the production dependencies alone, installed afresh: `--prod` over the full install
+# would leave the build and test tools (esbuild, tsx, jest) in node_modules/.pnpm.
+RUN find . -name node_modules -type d -prune -exec rm -rf {} + && pnpm install --frozen-lockfile --offline --prod
 
 # No pnpm here: the image's processes are node and what it forks.
 FROM node:20-bookworm-slim
