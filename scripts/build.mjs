@@ -32,7 +32,8 @@ export function isFresh() {
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
   const mtime = (/** @type {string} */ file) => statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.mtimeMs;
   const outputs = [...manifest.outputs, path.relative(ROOT, MANIFEST)].map(mtime);
-  const inputs = [...manifest.inputs, 'scripts/build.mjs'].map(mtime);
+  // esbuild also reads the tsconfig files (the language target, class fields)
+  const inputs = [...manifest.inputs, 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.base.json'].map(mtime);
   if (outputs.includes(undefined) || inputs.includes(undefined)) return false;
   return Math.max(.../** @type {number[]} */ (inputs)) <= Math.min(.../** @type {number[]} */ (outputs));
 }
