@@ -5,7 +5,6 @@ import type { ApiConfig } from '../config';
 
 // The class alone, not prom-client's index: that loads every metric type and OpenTelemetry
 // (some 80 files), which the cluster primary never uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AggregatorRegistry = require('prom-client/lib/cluster') as typeof Aggregator;
 
 const METRICS_REQUEST = 'coupon:metrics-request';
