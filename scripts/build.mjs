@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MANIFEST = path.join(ROOT, 'dist', 'build-manifest.json');
 
 /** Entry point → bundle. A bundle's imports of npm packages must resolve from its directory. */
-export const TARGETS = [
+const TARGETS = [
   { entry: 'apps/api/src/main.ts', out: 'apps/api/dist/main.js' },
   { entry: 'apps/worker/src/main.ts', out: 'apps/worker/dist/main.js' },
   { entry: 'apps/worker/src/reconcile/cli.ts', out: 'apps/worker/dist/reconcile.js' },
@@ -26,7 +26,7 @@ export const TARGETS = [
 ];
 
 /** True when every output exists and none is older than the sources it was built from. */
-export function isFresh() {
+function isFresh() {
   if (!existsSync(MANIFEST)) return false;
   /** @type {{ inputs: string[], outputs: string[] }} */
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
@@ -38,7 +38,7 @@ export function isFresh() {
   return Math.max(.../** @type {number[]} */ (inputs)) <= Math.min(.../** @type {number[]} */ (outputs));
 }
 
-export async function build() {
+async function build() {
   // loaded only when building: `pnpm start` with a fresh build never pays for it
   const esbuild = await import('esbuild');
   const results = await Promise.all(TARGETS.map(async ({ entry, out }) => {
@@ -70,7 +70,7 @@ export async function build() {
       outputs: [...result.outputFiles.map((f) => path.relative(ROOT, f.path)), ...lua.map((l) => l.to)],
     };
   }));
-  // written last: an interrupted build has no manifest, so the next start builds again
+  // written last: its own age counts in isFresh(), so an interrupted build is built again
   writeAtomically(MANIFEST, JSON.stringify({
     inputs: [...new Set(results.flatMap((r) => r.inputs))].sort(),
     outputs: [...new Set(results.flatMap((r) => r.outputs))].sort(),
