@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
+import type { ClientConfig } from 'pg';
 
 export interface Server {
   url: string;
@@ -57,10 +57,17 @@ export async function startEmbeddedRedis(dataDir: string, port: number): Promise
   return server;
 }
 
+// pg is loaded when a database is asked for: `pnpm start`'s supervisor, which leaves the database
+// to scripts/prepare-database.ts, loads it only to wait for an embedded PostgreSQL.
+async function pgClient(config: ClientConfig) {
+  const { default: pg } = await import('pg');
+  return new pg.Client(config);
+}
+
 /** Creates the URL's database when it is missing, through the server's `postgres` database. */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const name = databaseName(url);
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  const client = await pgClient({ connectionString: withDatabase(url, 'postgres') });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -94,7 +101,7 @@ export async function ensureConfiguredDatabase(url: string): Promise<boolean> {
 
 /** Only "no such database" (3D000) counts: other failures are left for the migration to report. */
 async function databaseMissing(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const client = await pgClient({ connectionString: url, connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -140,7 +147,7 @@ export function redisAnswers(port: number): Promise<boolean> {
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 1000 });
+  const client = await pgClient({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 1000 });
   client.on('error', () => {});
   try {
     await client.connect();

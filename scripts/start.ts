@@ -1,12 +1,10 @@
-// `pnpm start`: finds PostgreSQL and Redis (configured, default ports, or embedded), migrates,
-// runs the api and the worker (restarting either if it dies, scripts/supervisor.ts) until Ctrl-C or
-// SIGTERM, then stops in reverse order.
+// `pnpm start`: finds PostgreSQL and Redis (configured, default ports, or embedded), creates the
+// database and migrates it (scripts/prepare-database.ts), runs the api and the worker (restarting
+// either if it dies, scripts/supervisor.ts) until Ctrl-C or SIGTERM, then stops in reverse order.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
-import { createDb, migrateToLatest } from '@coupon/db';
-import {
-  ensureConfiguredDatabase, ensureDatabase, isListening, redisAnswers, startEmbeddedPostgres, startEmbeddedRedis, type Server,
-} from './embedded';
+import { isListening, redisAnswers, startEmbeddedPostgres, startEmbeddedRedis, type Server } from './embedded';
 import { Supervisor } from './supervisor';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -32,7 +30,11 @@ const env = parsed.data;
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA_DIR = path.resolve(ROOT, env.DATA_DIR);
-const APPS = { api: 'apps/api/src/main.ts', worker: 'apps/worker/src/main.ts' };
+// Compiled (dist/start.js, what `pnpm start` runs) it runs the compiled apps; as TypeScript
+// under tsx (test/start/start.test.ts) it runs theirs, so a test never meets a stale build.
+const APPS = __filename.endsWith('.ts')
+  ? { api: 'apps/api/src/main.ts', worker: 'apps/worker/src/main.ts' }
+  : { api: 'apps/api/dist/main.js', worker: 'apps/worker/dist/main.js' };
 
 const servers: Server[] = []; // embedded servers this run started, stopped last
 
@@ -49,12 +51,13 @@ async function main(): Promise<void> {
   const postgres = await usePostgres();
   console.log(`[start] PostgreSQL ${postgres.how} at ${postgres.shown}, Redis ${redis.how} at ${redis.shown}; ` +
     `API on http://localhost:${env.PORT}`);
-  await migrate(postgres.url);
+  await prepareDatabase(postgres.url, postgres.how === 'embedded');
 
   if (interrupted) return finish(0);
   const apps = new Supervisor(APPS, {
     root: ROOT,
-    env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url },
+    // migrated above, once: the apps need not load the migrations again (nor the primary its driver)
+    env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url, MIGRATE_ON_START: 'false' },
     onStopped: (exitCode) => void finish(exitCode),
   });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -82,14 +85,10 @@ async function usePostgres() {
   if (!env.COUPON_EMBEDDED) {
     // the password is docker-compose.yml's; a trust-auth server ignores it
     const url = env.DATABASE_URL ?? ((await isListening(5432)) ? 'postgres://postgres:postgres@127.0.0.1:5432/coupons' : undefined);
-    if (url) {
-      if (await ensureConfiguredDatabase(url)) console.log(`[start] created database "${decodeURIComponent(new URL(url).pathname.slice(1))}"`);
-      return external(url);
-    }
+    if (url) return external(url);
   }
   const server = await startEmbeddedPostgres(DATA_DIR, env.EMBEDDED_PG_PORT);
   servers.push(server);
-  await ensureDatabase(server.url);
   return { url: server.url, shown: server.url, how: 'embedded' };
 }
 
@@ -100,14 +99,21 @@ function external(url: string) {
   return { url, shown: shown.toString(), how: 'external' };
 }
 
-async function migrate(url: string): Promise<void> {
-  const db = createDb(url, { max: 1, applicationName: 'coupon-start' });
-  try {
-    const applied = await migrateToLatest(db);
-    console.log(applied.length ? `[start] migrations applied: ${applied.join(', ')}` : '[start] schema is up to date');
-  } finally {
-    await db.destroy();
-  }
+/** Its failure was printed by the process that failed. */
+class Reported extends Error {}
+
+/**
+ * Creates the database when missing and migrates it, in a process of its own (run the way this
+ * one runs: compiled, or TypeScript through tsx), so this one never loads the driver.
+ */
+async function prepareDatabase(url: string, embedded: boolean): Promise<void> {
+  const script = path.join(__dirname, `prepare-database${path.extname(__filename)}`);
+  const child = spawn(process.execPath, [...process.execArgv, script, ...(embedded ? ['--embedded'] : [])], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: 'inherit',
+  });
+  const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('exit', resolve));
+  if (code !== 0) throw new Reported();
 }
 
 async function stopServers(): Promise<void> {
@@ -115,7 +121,7 @@ async function stopServers(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  console.error('[start] failed:', error instanceof Error ? error.message : error);
+  if (!(error instanceof Reported)) console.error('[start] failed:', error instanceof Error ? error.message : error);
   await stopServers();
   process.exit(1);
 });

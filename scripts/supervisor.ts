@@ -73,10 +73,12 @@ export class Supervisor {
     for (const app of this.apps) app.child?.kill('SIGKILL');
   }
 
-  // node --import tsx rather than the tsx CLI: the child is then the app itself, with no
-  // relay process in between that a SIGKILL could orphan it from.
+  // node itself rather than a launcher (the tsx CLI, pnpm): the child is then the app, with no
+  // relay process in between that a SIGKILL could orphan it from. Compiled apps run with their
+  // source maps; TypeScript (under `node --import tsx scripts/start.ts`) through tsx's loader.
   private run(app: App): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', app.file], {
+    const args = app.file.endsWith('.ts') ? ['--import', 'tsx', app.file] : ['--enable-source-maps', app.file];
+    const child = spawn(process.execPath, args, {
       cwd: this.options.root,
       env: { ...process.env, ...this.options.env },
       stdio: 'inherit',

@@ -12,7 +12,7 @@ export interface StartedService {
   exited: Promise<number | string>;
   /** What a terminal does on Ctrl-C: the signal goes to every process of the group. */
   signalGroup(signal: NodeJS.Signals): void;
-  /** The pid of scripts/start.ts itself, under pnpm, sh and perhaps tsx. */
+  /** The pid of the start script itself (dist/start.js, compiled from scripts/start.ts), under pnpm. */
   scriptPid(): number;
   /** Resolves once no process of the group is left (pnpm may exit before what it started). */
   groupGone(ms: number): Promise<boolean>;
@@ -52,8 +52,8 @@ export function startService(env: Record<string, string>): StartedService {
     },
     scriptPid() {
       const ps = execFileSync('ps', ['-o', 'pid=,args=', '-g', String(child.pid)], { encoding: 'utf8' });
-      const line = ps.split('\n').find((l) => /node .*scripts\/start\.ts/.test(l) && !/\btsx\/dist\/cli/.test(l));
-      if (!line) throw new Error(`no scripts/start.ts in the group:\n${ps}`);
+      const line = ps.split('\n').find((l) => /node .*(scripts\/start\.ts|dist\/start\.js)/.test(l) && !/\btsx\/dist\/cli/.test(l));
+      if (!line) throw new Error(`no start script in the group:\n${ps}`);
       return Number(line.trim().split(/\s+/)[0]);
     },
     async groupGone(ms) {

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { commonEnv, durabilityEnv, parseEnv } from '@coupon/runtime';
+// the subpath, not the whole package: the cluster primary reads this config and should not load ioredis
+import { commonEnv, durabilityEnv, parseEnv } from '@coupon/runtime/env';
 import {
   ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, JWS_ALGORITHMS, algorithmsForPublicKey, parseAlgorithmList, parsePublicKey,
 } from './http/jwt-keys';

@@ -1,12 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
-import { migrateToLatest, createDb } from '@coupon/db';
-import { createLogger } from '@coupon/runtime';
+import type { AggregatorRegistry as Aggregator } from 'prom-client';
+import { createLogger } from '@coupon/runtime/logger'; // not the whole package: see config.ts
 import type { ApiConfig } from '../config';
+
+// The class alone, not prom-client's index: that loads every metric type and OpenTelemetry
+// (some 80 files), which the cluster primary never uses.
+const AggregatorRegistry = require('prom-client/lib/cluster') as typeof Aggregator;
 
 const METRICS_REQUEST = 'coupon:metrics-request';
 const METRICS_REPLY = 'coupon:metrics-reply';
-
 
 /**
  * The cluster primary: migrates once, forks the API processes, restarts one that dies,
@@ -15,6 +17,8 @@ const METRICS_REPLY = 'coupon:metrics-reply';
 export async function runPrimary(config: ApiConfig): Promise<void> {
   const log = createLogger('api-primary', config.LOG_LEVEL);
   if (config.MIGRATE_ON_START) {
+    // imported only to migrate: a primary that is told not to never loads the database driver
+    const { createDb, migrateToLatest } = await import('@coupon/db');
     const db = createDb(config.DATABASE_URL, { max: 1 });
     await migrateToLatest(db).finally(() => db.destroy());
   }
