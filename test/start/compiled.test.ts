@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { eventually, freePort, postJson, waitForHttp } from '../support/processes';
+import { freePort, waitForHttp } from '../support/net';
+import { eventually, postJson } from '../support/processes';
 import { killGroup, startService, type StartedService } from '../support/start';
 
 // `pnpm start` builds when it must and runs the compiled bundles with node alone; the two
