@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { createLogger } from '@coupon/runtime';
-import { createRequestListener } from '../apps/api/src/app';
-import { loadApiConfig } from '../apps/api/src/config';
-import { closeApiContext, createApiContext } from '../apps/api/src/context';
-import { loadWorkerConfig } from '../apps/worker/src/config';
+import { createRequestListener } from '@coupon/api/app';
+import { loadApiConfig } from '@coupon/api/config';
+import { closeApiContext, createApiContext } from '@coupon/api/context';
+import { loadWorkerConfig } from '@coupon/worker/config';
 import { useTestEnv } from './support/stack';
 
 const testEnv = useTestEnv();

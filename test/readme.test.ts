@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiEnv, loadApiConfig } from '../apps/api/src/config';
-import { loadWorkerConfig, workerEnv } from '../apps/worker/src/config';
+import { apiEnv, loadApiConfig } from '@coupon/api/config';
+import { loadWorkerConfig, workerEnv } from '@coupon/worker/config';
 
 // The README's configuration table is checked against the env schemas, so neither can
 // drift from the other: every variable listed, every default right.

@@ -12,8 +12,8 @@
 //   CAPACITY_BATCHES=500 CAPACITY_CONNECTIONS=1,4 CAPACITY_ROWS=40000 pnpm exec tsx loadtest/capacity/postgres.ts
 import pg from 'pg';
 import { newIssuanceId, type IssuanceItem } from '@coupon/issuance';
-import { persistBatch } from '../../apps/worker/src/persist/persist-batch';
-import { createDb, migrateToLatest } from '../../db/src';
+import { persistBatch } from '@coupon/worker/persist/persist-batch';
+import { createDb, migrateToLatest } from '@coupon/db';
 import { cpuSecondsOf, createScratchDatabase, postgresCpuSeconds, fmt, issuanceItem, measure, printHeader, runTag, userId } from './support';
 
 const BATCHES = (process.env.CAPACITY_BATCHES ?? '100,500,1000').split(',').map(Number);

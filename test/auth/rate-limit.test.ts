@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { couponKeys } from '@coupon/issuance';
-import { addressKey } from '../../apps/api/src/http/rate-limit';
+import { addressKey } from '@coupon/api/http/rate-limit';
 import { startTestApi, type TestApi } from '../support/api';
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';

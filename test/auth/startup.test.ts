@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { loadApiConfig } from '../../apps/api/src/config';
+import { loadApiConfig } from '@coupon/api/config';
 import { spawnApp } from '../support/processes';
 import { freePort, waitForHttp } from '../support/net';
 import { useTestEnv } from '../support/stack';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { couponKeys } from '@coupon/issuance';
-import { parseIfMatch } from '../../apps/api/src/http/conditional';
+import { parseIfMatch } from '@coupon/api/http/conditional';
 import { couponBody, hoursFromNow } from '../support/builders';
 import { useTestStack } from '../support/stack';
 

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createRequestListener } from '../../apps/api/src/app';
-import { createApiServer } from '../../apps/api/src/server';
+import { createRequestListener } from '@coupon/api/app';
+import { createApiServer } from '@coupon/api/server';
 import { createCoupon } from '../support/coupons';
 import { expectProblem } from '../support/problems';
 import { useTestStack } from '../support/stack';

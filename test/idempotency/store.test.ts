@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import {
   canonicalJson, claimKey, completeKey, defineIdempotencyCommands, fingerprintOf, idempotencyRecordKey, releaseKey, renewKey,
   type StoredResponse,
-} from '../../apps/api/src/idempotency/idempotency.store';
+} from '@coupon/api/idempotency/idempotency.store';
 import { createTestRedis, type TestRedis } from '../support/redis';
 import { TEST_REDIS_URL } from '../support/servers';
 

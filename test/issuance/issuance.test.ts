@@ -1,5 +1,5 @@
 import { SEQUENCE_GAP_AFTER_LOSS, couponKeys } from '@coupon/issuance';
-import { reconcile } from '../../apps/worker/src/reconcile/reconciler';
+import { reconcile } from '@coupon/worker/reconcile/reconciler';
 import { hoursFromNow } from '../support/builders';
 import { createCoupon } from '../support/coupons';
 import { settled } from '../support/issuances';

@@ -1,5 +1,5 @@
 import { Agent, createServer, request, type Server } from 'node:http';
-import { createRequestListener } from '../../apps/api/src/app';
+import { createRequestListener } from '@coupon/api/app';
 import { startTestApi, type TestApi } from '../support/api';
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';

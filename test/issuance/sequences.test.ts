@@ -1,7 +1,6 @@
 import { Migrator } from 'kysely';
 import { SEQUENCE_GAP_AFTER_LOSS, couponKeys, enqueueBatch, type IssuanceItem } from '@coupon/issuance';
-import { createDb } from '@coupon/db';
-import { migrations } from '../../db/migrations';
+import { createDb, migrations } from '@coupon/db';
 import { createCoupon } from '../support/coupons';
 import { rowsOf, rowsReach } from '../support/issuances';
 import { withAdminClient, databaseUrl, uniqueName } from '../support/servers';

@@ -1,8 +1,8 @@
 import { SEQUENCE_GAP_AFTER_LOSS } from '@coupon/issuance';
 import type { AddressInfo } from 'node:net';
-import { loadWorkerConfig } from '../../apps/worker/src/config';
-import { closeWorkerContext, createWorkerContext } from '../../apps/worker/src/context';
-import { startOpsServer } from '../../apps/worker/src/ops/server';
+import { loadWorkerConfig } from '@coupon/worker/config';
+import { closeWorkerContext, createWorkerContext } from '@coupon/worker/context';
+import { startOpsServer } from '@coupon/worker/ops/server';
 import { createCoupon } from '../support/coupons';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/processes';

@@ -1,5 +1,5 @@
 import supertest from 'supertest';
-import { createApp } from '../../apps/api/src/app';
+import { createApp } from '@coupon/api/app';
 import { problemType } from '../support/problems';
 import { useTestStack } from '../support/stack';
 

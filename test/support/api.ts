@@ -1,8 +1,8 @@
 import supertest from 'supertest';
 import { redisReady } from '@coupon/runtime';
-import { createRequestListener } from '../../apps/api/src/app';
-import { loadApiConfig } from '../../apps/api/src/config';
-import { closeApiContext, createApiContext, type ApiContext } from '../../apps/api/src/context';
+import { createRequestListener } from '@coupon/api/app';
+import { loadApiConfig } from '@coupon/api/config';
+import { closeApiContext, createApiContext, type ApiContext } from '@coupon/api/context';
 import { ADMIN_TOKEN, type TestEnv } from './env';
 
 export interface TestApi {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrations } from '../../db/migrations';
+import { migrations } from '@coupon/db';
 import { withDatabase } from './net';
 
 // The shared servers of the machine (or CI). Tests only ever create and drop their own

@@ -1,6 +1,6 @@
-import { loadWorkerConfig } from '../../apps/worker/src/config';
-import { closeWorkerContext, createWorkerContext, type WorkerContext } from '../../apps/worker/src/context';
-import { startWorkers } from '../../apps/worker/src/workers';
+import { loadWorkerConfig } from '@coupon/worker/config';
+import { closeWorkerContext, createWorkerContext, type WorkerContext } from '@coupon/worker/context';
+import { startWorkers } from '@coupon/worker/workers';
 import type { TestEnv } from './env';
 
 export interface TestWorker {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledQuery, sql } from 'kysely';
-import { userCouponPageQuery } from '../../apps/api/src/user-coupons/user-coupon.repository';
+import { userCouponPageQuery } from '@coupon/api/user-coupons/user-coupon.repository';
 import { createTestEnv, type TestEnv } from '../support/env';
 
 // The listing must stay an index walk however large the table grows. 1,000,000 rows over

@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '@coupon/runtime';
 import { trustProxySetting } from './config';

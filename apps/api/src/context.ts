@@ -52,6 +52,8 @@ export function createApiContext(config: ApiConfig): ApiContext {
   const issuanceQueue = createIssuanceQueue(queueConnection, config.QUEUE_PREFIX);
   // a lost connection surfaces on the add that needed it (503); here it is only logged
   issuanceQueue.on('error', (err) => log.warn({ err: err.message }, 'issuance queue connection error'));
+  const reconcileQueue = createReconcileQueue(queueConnection, config.QUEUE_PREFIX);
+  reconcileQueue.on('error', (err) => log.warn({ err: err.message }, 'reconcile queue connection error'));
   // connected on the first long poll; channels carry no client-side key prefix
   const subscriber = connectRedis(redisTarget(config), {
     lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, shardedSubscribers: true,
@@ -72,7 +74,7 @@ export function createApiContext(config: ApiConfig): ApiContext {
     groups: createIssuanceGroups({ config, queue: issuanceQueue, queueConnection, redis, metrics }),
     waiters: new SettlementWaiters(subscriber, config.REDIS_KEY_PREFIX),
     subscriber,
-    reconcileQueue: createReconcileQueue(queueConnection, config.QUEUE_PREFIX),
+    reconcileQueue,
     couponList: createCouponList(db, issuance),
     log,
     metrics,

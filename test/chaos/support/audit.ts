@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { couponKeys } from '@coupon/issuance';
-import { loadWorkerConfig } from '../../../apps/worker/src/config';
-import { closeWorkerContext, createWorkerContext } from '../../../apps/worker/src/context';
-import { reconcile, type ReconcileReport } from '../../../apps/worker/src/reconcile/reconciler';
+import { loadWorkerConfig } from '@coupon/worker/config';
+import { closeWorkerContext, createWorkerContext } from '@coupon/worker/context';
+import { reconcile, type ReconcileReport } from '@coupon/worker/reconcile/reconciler';
 import type { Entry } from './load';
 import type { Stack } from './stack';
 
