@@ -23,3 +23,11 @@ export async function startTestApi(env: TestEnv, vars: Record<string, string> = 
     close: () => closeApiContext(ctx),
   };
 }
+
+/** GET /openapi.json: the document, after checking it is served as JSON. */
+export async function fetchOpenApi(api: TestApi) {
+  const res = await api.http.get('/openapi.json');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  return res.body;
+}

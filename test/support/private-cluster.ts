@@ -39,18 +39,7 @@ export async function createPrivateCluster(masters = 3, replicas = 0): Promise<P
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) {
-      children.push(spawn('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
-      ], { stdio: 'ignore' }));
-    }
-    await Promise.all(ports.map(waitForPing));
-    const created = spawnSync('redis-cli', [
-      '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes',
-    ], { encoding: 'utf8', timeout: 30_000 });
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}\n${created.stderr}`);
-    await Promise.all(ports.map(waitForClusterOk));
+    await startCluster(dir, ports, replicas, children);
   } catch (error) {
     await destroy();
     throw error;
@@ -64,33 +53,55 @@ export async function createPrivateCluster(masters = 3, replicas = 0): Promise<P
       clients.push(c);
       return c;
     },
-    async portOfKey(key) {
-      const probe = new Redis(ports[0]!, '127.0.0.1');
-      try {
-        const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
-        const ranges = (await probe.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]]][];
-        const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
-        if (!owner) throw new Error(`no master serves slot ${slot}`);
-        return owner[2][1];
-      } finally {
-        probe.disconnect();
-      }
-    },
-    async replicasOf(port) {
-      const probe = new Redis(port, '127.0.0.1');
-      try {
-        const lines = String(await probe.call('CLUSTER', 'NODES')).trim().split('\n').map((l) => l.split(' '));
-        const id = lines.find((l) => l[1]!.startsWith(`127.0.0.1:${port}@`))?.[0];
-        return lines.filter((l) => l[3] === id).map((l) => Number(l[1]!.split(':')[1]!.split('@')[0]));
-      } finally {
-        probe.disconnect();
-      }
-    },
+    portOfKey: (key) => masterOfKey(ports[0]!, key),
+    replicasOf,
     signal(port, signal) {
       children[ports.indexOf(port)]?.kill(signal);
     },
     destroy,
   };
+}
+
+/** Starts a cluster-enabled redis-server per port and joins them with `redis-cli --cluster create`. */
+async function startCluster(dir: string, ports: number[], replicas: number, children: ChildProcess[]): Promise<void> {
+  for (const port of ports) {
+    children.push(spawn('redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+      '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
+    ], { stdio: 'ignore' }));
+  }
+  await Promise.all(ports.map(waitForPing));
+  const created = spawnSync('redis-cli', [
+    '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes',
+  ], { encoding: 'utf8', timeout: 30_000 });
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}\n${created.stderr}`);
+  await Promise.all(ports.map(waitForClusterOk));
+}
+
+/** The port of the master that serves this key's slot, asked of the node on `port`. */
+async function masterOfKey(port: number, key: string): Promise<number> {
+  const probe = new Redis(port, '127.0.0.1');
+  try {
+    const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
+    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]]][];
+    const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!owner) throw new Error(`no master serves slot ${slot}`);
+    return owner[2][1];
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** The ports of the master on `port`'s replicas. */
+async function replicasOf(port: number): Promise<number[]> {
+  const probe = new Redis(port, '127.0.0.1');
+  try {
+    const lines = String(await probe.call('CLUSTER', 'NODES')).trim().split('\n').map((l) => l.split(' '));
+    const id = lines.find((l) => l[1]!.startsWith(`127.0.0.1:${port}@`))?.[0];
+    return lines.filter((l) => l[3] === id).map((l) => Number(l[1]!.split(':')[1]!.split('@')[0]));
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** `redis-cli --cluster create` has assigned the slots; the nodes agree within seconds. */

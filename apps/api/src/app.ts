@@ -9,7 +9,7 @@ import { issuanceRoutes } from './issuance/issuance.routes';
 import { userCouponRoutes } from './user-coupons/user-coupon.routes';
 import { jsonBody } from './http/body';
 import { requestId, tagHotRequest } from './http/request-id';
-import { issueFastPath } from './http/fast-path';
+import { hotFastPath } from './http/fast-path';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { healthRoutes, type Readiness } from './ops/health.routes';
 import { httpMetrics } from './ops/metrics';
@@ -38,13 +38,13 @@ function requestLogging(log: Logger): RequestHandler {
 }
 
 /**
- * What the HTTP server runs: the issue route's common case on node's own request API (the
- * fast path: express's router and body parser cost more than the issuance itself), every
- * other request through express.
+ * What the HTTP server runs: the plain issue request and coupon list on node's own request
+ * API (the fast path: express's router, body parser and access log cost more than the work
+ * itself), every other request through express.
  */
 export function createRequestListener(ctx: ApiContext, readiness: Readiness = { accepting: true }): RequestListener {
   const app = createApp(ctx, readiness);
-  const fast = issueFastPath(ctx);
+  const fast = hotFastPath(ctx);
   return (req, res) => {
     if (!fast(req, res)) app(req, res);
   };

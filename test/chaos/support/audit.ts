@@ -108,36 +108,9 @@ export async function audit(stack: Stack<unknown>, coupons: CouponSpec[], log: E
   const acceptedUsers = new Map<string, number>();
   for (const e of accepted) acceptedUsers.set(`${e.couponId}/${e.userId}`, (acceptedUsers.get(`${e.couponId}/${e.userId}`) ?? 0) + 1);
 
-  const notIssued: Audit['notIssued'] = [];
-  const queue = [...accepted];
-  const apiUrl = () => stack.apis.find((a) => a.child)!.url;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let e = queue.pop(); e; e = queue.pop()) {
-      const res = await fetch(`${apiUrl()}/v1/issuances/${e.issuanceId}`);
-      const body = (await res.json()) as { status?: string; code?: string };
-      if (body.status !== 'issued') notIssued.push({ issuanceId: e.issuanceId!, status: body.status ?? `${res.status} ${body.code}` });
-    }
-  }));
-
+  const notIssued = await readNotIssued(stack, accepted);
   const perCoupon: CouponAudit[] = [];
-  for (const c of coupons) {
-    const keys = couponKeys(c.id);
-    const { rows: [history] } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM user_coupons_storage_history h JOIN user_coupons_storage u ON u.id = h.user_coupon_id
-      WHERE u.coupon_id = ${c.id} AND h.description = 'issued'`.execute(stack.db);
-    const coupon = await stack.db.selectFrom('coupons').select('issued_count').where('id', '=', c.id).executeTakeFirstOrThrow();
-    const api = (await (await fetch(`${apiUrl()}/v1/coupons/${c.id}`)).json()) as { remainingStock: number | null };
-    perCoupon.push({
-      id: c.id,
-      stock: c.stock,
-      rows: rows.filter((r) => r.coupon_id === c.id).length,
-      historyRows: history!.n,
-      issuedCount: coupon.issued_count,
-      redisAccepted: await stack.redisClient.hlen(`${stack.keyPrefix}${keys.users}`),
-      redisPending: await stack.redisClient.zcard(`${stack.keyPrefix}${keys.pending}`),
-      apiRemaining: api.remainingStock,
-    });
-  }
+  for (const c of coupons) perCoupon.push(await auditCoupon(stack, c, rows.filter((r) => r.coupon_id === c.id).length));
 
   return {
     requests: log.length,
@@ -154,6 +127,42 @@ export async function audit(stack: Stack<unknown>, coupons: CouponSpec[], log: E
     sequenceDuplicates: rows.length - sequences.size,
     oversold: perCoupon.reduce((n, c) => n + Math.max(0, c.rows - c.stock), 0),
     coupons: perCoupon,
+  };
+}
+
+const apiUrlOf = (stack: Stack<unknown>) => stack.apis.find((a) => a.child)!.url;
+
+/** The 202s whose issuance does not read `issued` through the API, 16 reads at a time. */
+async function readNotIssued(stack: Stack<unknown>, accepted: Entry[]): Promise<Audit['notIssued']> {
+  const notIssued: Audit['notIssued'] = [];
+  const queue = [...accepted];
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    for (let e = queue.pop(); e; e = queue.pop()) {
+      const res = await fetch(`${apiUrlOf(stack)}/v1/issuances/${e.issuanceId}`);
+      const body = (await res.json()) as { status?: string; code?: string };
+      if (body.status !== 'issued') notIssued.push({ issuanceId: e.issuanceId!, status: body.status ?? `${res.status} ${body.code}` });
+    }
+  }));
+  return notIssued;
+}
+
+/** One coupon as PostgreSQL, Redis and the API tell it. */
+async function auditCoupon(stack: Stack<unknown>, c: CouponSpec, rows: number): Promise<CouponAudit> {
+  const keys = couponKeys(c.id);
+  const { rows: [history] } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM user_coupons_storage_history h JOIN user_coupons_storage u ON u.id = h.user_coupon_id
+    WHERE u.coupon_id = ${c.id} AND h.description = 'issued'`.execute(stack.db);
+  const coupon = await stack.db.selectFrom('coupons').select('issued_count').where('id', '=', c.id).executeTakeFirstOrThrow();
+  const api = (await (await fetch(`${apiUrlOf(stack)}/v1/coupons/${c.id}`)).json()) as { remainingStock: number | null };
+  return {
+    id: c.id,
+    stock: c.stock,
+    rows,
+    historyRows: history!.n,
+    issuedCount: coupon.issued_count,
+    redisAccepted: await stack.redisClient.hlen(`${stack.keyPrefix}${keys.users}`),
+    redisPending: await stack.redisClient.zcard(`${stack.keyPrefix}${keys.pending}`),
+    apiRemaining: api.remainingStock,
   };
 }
 

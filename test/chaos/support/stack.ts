@@ -101,19 +101,22 @@ export function startSentinelStack(options: StackOptions = {}): Promise<Stack<Pr
   });
 }
 
-async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisSetup<R>>): Promise<Stack<R>> {
-  const [pgServer, setup] = await Promise.all([createPrivatePostgres(), setupRedis()]);
-  const redis = setup.redis;
+/** A migrated `coupons` database on the private server. */
+async function migratedDatabase(pgServer: PrivatePostgres) {
   const admin = new pg.Client({ connectionString: pgServer.url() });
   await admin.connect();
   await admin.query('CREATE DATABASE coupons');
   await admin.end();
   const db = createDb(pgServer.url('coupons'), { max: 4 });
   await migrateToLatest(db);
+  return db;
+}
 
-  const vars: Record<string, string> = {
+/** The environment every app of the stack shares. */
+function stackVars(pgServer: PrivatePostgres, redisVars: Record<string, string>): Record<string, string> {
+  return {
     DATABASE_URL: pgServer.url('coupons'),
-    ...setup.vars,
+    ...redisVars,
     REDIS_KEY_PREFIX: KEY_PREFIX,
     QUEUE_PREFIX,
     ADMIN_TOKEN,
@@ -126,6 +129,13 @@ async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisS
     RATE_LIMIT_USER_ISSUE: '0',
     ...FAST_RECOVERY,
   };
+}
+
+async function launch<R>(options: StackOptions, setupRedis: () => Promise<RedisSetup<R>>): Promise<Stack<R>> {
+  const [pgServer, setup] = await Promise.all([createPrivatePostgres(), setupRedis()]);
+  const redis = setup.redis;
+  const db = await migratedDatabase(pgServer);
+  const vars = stackVars(pgServer, setup.vars);
   const apis: App[] = [];
   for (let i = 0; i < (options.apis ?? 1); i++) {
     const port = await freePort();

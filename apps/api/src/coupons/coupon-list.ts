@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { CouponRow, Database } from '@coupon/db';
 import type { IssuanceStore } from '@coupon/issuance';
@@ -67,6 +68,13 @@ export class CouponList {
     const coupons = rows.map((row) => toCouponResponse(row, accepted.get(row.id) ?? row.issued_count));
     return Buffer.from(JSON.stringify({ coupons }));
   }
+}
+
+/** GET /v1/coupons's answer, the same bytes whichever way the request came. */
+export async function sendCouponList(list: CouponList, res: ServerResponse): Promise<void> {
+  const body = await list.render();
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+  res.end(body);
 }
 
 export function createCouponList(db: Kysely<Database>, store: IssuanceStore): CouponList {
