@@ -159,9 +159,12 @@ export async function seed(run: RunContext): Promise<PhaseResult> {
   const { config, stack } = run;
   // one of them is the phase's own, created next
   await ensureOpenCoupons(stack.apiUrl, config.adminToken, SEED_OPEN_COUPONS - 1, run.tag);
-  const { result: r, check } = await issuePhase(run, 'seed', { connections: config.connections, seconds: config.seedSeconds, listFirst: true });
-  // an iteration ends with its issue request: count those
-  return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: { lists: perSecond(r.ok, r) }, checks: [check] };
+  const cpu = cpuMeter(stackParties(run), true);
+  const { result: r, check, measured } = await issuePhase(
+    run, 'seed', { connections: config.connections, seconds: config.seedSeconds, listFirst: true }, cpu,
+  );
+  // an iteration ends with its issue request: count those (CPU is per iteration too)
+  return { rate: perSecond(r.accepted, r), p50: r.p50, p99: r.p99, errors: r.errors, extra: { lists: perSecond(r.ok, r), ...measured }, checks: [check] };
 }
 
 /** Accepts `drainCount` issuances with the worker stopped, then times the worker writing them. */

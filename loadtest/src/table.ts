@@ -50,7 +50,7 @@ export function renderTable(config: BenchConfig, runs: RunResults[]): string {
       `RSS api ${mib(extra('sustained', 'apiRssStart'))} → ${mib(extra('sustained', 'apiRssEnd'))}, ` +
       `worker ${mib(extra('sustained', 'workerRssStart'))} → ${mib(extra('sustained', 'workerRssEnd'))}; ${cpu('sustained')}`,
   );
-  add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `${ratio('seed')} × ceiling; latency over both requests; ${num(extra('seed', 'lists'))} lists/s`);
+  add('seed', `${config.connections} conn, ${config.seedSeconds} s, list + issue`, `${num(med('seed', (r) => r.rate))} iterations/s`, `${ratio('seed')} × ceiling; latency over both requests; ${num(extra('seed', 'lists'))} lists/s; ${cpu('seed').replace('µs/req', 'µs/iteration')}`);
   add(
     'flash',
     `${num(config.flashUsers)} users (1 conn each), ${config.flashSeconds} s, issue then long poll (wait=${config.flashWaitSeconds}) until settled`,

@@ -1,6 +1,7 @@
 /**
  * Collects items from many concurrent callers and hands them to `flushBatch` together: once
- * `size` items are collected, or `waitMs` after the first one, whichever comes first. A
+ * `size` items are collected, or `waitMs` after the first one (0: at the end of the event
+ * loop's turn), whichever comes first. A
  * caller adds its items as one unit (they are never split across batches, so a batch may
  * exceed `size` by one caller's items) and gets their outcomes, in order, or the batch's error.
  *
@@ -10,7 +11,7 @@
 export class Batcher<Item, Outcome> {
   private items: Item[] = [];
   private waiters: { count: number; resolve(o: Outcome[]): void; reject(e: unknown): void }[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { cancel(): void } | null = null;
   private inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -24,7 +25,7 @@ export class Batcher<Item, Outcome> {
       this.items.push(...items);
       this.waiters.push({ count: items.length, resolve, reject });
       if (this.items.length >= this.size) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.waitMs);
+      else this.timer ??= this.schedule();
     });
   }
 
@@ -34,8 +35,19 @@ export class Batcher<Item, Outcome> {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  // waitMs 0: at the end of this turn of the event loop, once the I/O that arrived with the
+  // first item (a burst of Redis replies, say) has been handled: a group at no added latency
+  private schedule(): { cancel(): void } {
+    if (this.waitMs === 0) {
+      const immediate = setImmediate(() => this.flush());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(() => this.flush(), this.waitMs);
+    return { cancel: () => clearTimeout(timeout) };
+  }
+
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     if (this.items.length === 0) return;
     const items = this.items;
