@@ -108,9 +108,8 @@ export interface OwnStackOptions {
   redisPids(): Record<string, number | null>;
 }
 
-/** A fresh database and key prefixes, the API and the worker (and the jwt API when asked). */
-export async function startOwnStack(config: BenchConfig, options: OwnStackOptions): Promise<Stack> {
-  const { ceiling } = options;
+/** The bench's own database (created now) and Redis key prefixes, and how to remove them all. */
+async function createSlice(config: BenchConfig, redisUrl: string) {
   const name = `coupon_bench_${randomBytes(4).toString('hex')}`;
   const keyPrefix = `${name}:`;
   const queuePrefix = `{${name}-bull}`;
@@ -119,21 +118,43 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const databaseUrl = withDatabase(config.adminDatabaseUrl, name);
-  const redis = new Redis(options.redisUrl);
+  const redis = new Redis(redisUrl);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const drop = async () => {
+    await db.end().catch(() => {});
+    await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
+    redis.disconnect();
+    const dropper = new pg.Client({ connectionString: config.adminDatabaseUrl });
+    await dropper.connect();
+    await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await dropper.end();
+  };
+  return { name, databaseUrl, keyPrefix, queuePrefix, db, redis, drop };
+}
 
-  const profile = config.profileDir ? profileArgs(config.profileDir) : [];
-  const common = {
-    DATABASE_URL: databaseUrl,
+/** What the bench's API and worker are started with. */
+function appEnv(config: BenchConfig, options: OwnStackOptions, slice: { databaseUrl: string; keyPrefix: string; queuePrefix: string }) {
+  return {
+    DATABASE_URL: slice.databaseUrl,
     REDIS_URL: options.redisUrl,
-    REDIS_KEY_PREFIX: keyPrefix,
-    QUEUE_PREFIX: queuePrefix,
+    REDIS_KEY_PREFIX: slice.keyPrefix,
+    QUEUE_PREFIX: slice.queuePrefix,
     ADMIN_TOKEN: config.adminToken,
     LOG_LEVEL: config.logLevel,
     MIGRATE_ON_START: 'true',
     HOST: '127.0.0.1',
     ...options.env,
   };
+}
+
+/** A fresh database and key prefixes, the API and the worker (and the jwt API when asked). */
+export async function startOwnStack(config: BenchConfig, options: OwnStackOptions): Promise<Stack> {
+  const { ceiling } = options;
+  const slice = await createSlice(config, options.redisUrl);
+  const { name, databaseUrl, keyPrefix, queuePrefix, db, redis } = slice;
+
+  const profile = config.profileDir ? profileArgs(config.profileDir) : [];
+  const common = appEnv(config, options, { databaseUrl, keyPrefix, queuePrefix });
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   let api: Child | null = null;
@@ -149,13 +170,7 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
   };
   const close = async () => {
     await Promise.allSettled([options.stopCeiling?.(), api?.stop(), (jwtApi as Child | null)?.stop(), (worker as Child | null)?.stop()]);
-    await db.end().catch(() => {});
-    await deleteKeysMatching(redis, [`${keyPrefix}*`, `${queuePrefix}*`]).catch((e) => console.error('redis cleanup failed', e));
-    redis.disconnect();
-    const dropper = new pg.Client({ connectionString: config.adminDatabaseUrl });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await dropper.end();
+    await slice.drop();
   };
 
   try {
@@ -173,12 +188,8 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
     throw error;
   }
   return {
-    apiUrl,
-    ceilingUrl: ceiling.url,
+    apiUrl, ceilingUrl: ceiling.url, db, redis, keyPrefix,
     jwt: signer && { url: `http://127.0.0.1:${jwtPort}`, signer, pid: () => (jwtApi as Child | null)?.pid ?? null },
-    db,
-    redis,
-    keyPrefix,
     get api() { return api; },
     get worker() { return worker; },
     async stopWorker() {
@@ -186,9 +197,7 @@ export async function startOwnStack(config: BenchConfig, options: OwnStackOption
       worker = null;
     },
     startWorker,
-    apiPid: () => api?.pid ?? null,
-    workerPid: () => (worker as Child | null)?.pid ?? null,
-    ceilingPid: () => ceiling.pid,
+    apiPid: () => api?.pid ?? null, workerPid: () => (worker as Child | null)?.pid ?? null, ceilingPid: () => ceiling.pid,
     redisPids: options.redisPids,
     close,
   };
