@@ -190,10 +190,12 @@ async function dropDatabase(name: string): Promise<void> {
 /** Through redis-cli, when there is one: the keys under this run's prefixes. */
 function deleteRedisKeys(id: string): void {
   try {
-    const keys = execFileSync('redis-cli', ['--scan', '--pattern', `*${id}*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    // a loaded run leaves ~1 key per issuance: more than execFileSync's default 1 MB of output
+    const scan = execFileSync('redis-cli', ['--scan', '--pattern', `*${id}*`], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const keys = scan.split('\n').filter(Boolean);
     for (let i = 0; i < keys.length; i += 100) execFileSync('redis-cli', ['del', ...keys.slice(i, i + 100)]);
-  } catch {
-    console.error(`(left the Redis keys matching *${id}*: no redis-cli)`);
+  } catch (error) {
+    console.error(`(left the Redis keys matching *${id}*: ${(error as Error).message})`);
   }
 }
 
