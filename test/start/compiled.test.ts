@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { couponBody } from '../support/builders';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../support/env';
-import { freePort, waitForHttp } from '../support/net';
 import { eventually, postJson } from '../support/processes';
-import { killGroup, startService, type StartedService } from '../support/start';
+import { startReadyService, stopService, type StartedService } from '../support/start';
 
 // `pnpm start` builds when it must and runs the compiled bundles with node alone; the two
 // processes that only supervise (the start script and the api's cluster primary) never load
@@ -16,19 +15,11 @@ let base: string;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const [port, workerPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
-  service = startService({
-    ...env.vars, API_PROCESSES: '2', LOG_LEVEL: 'info', NODE_DEBUG: 'module', HOST: '127.0.0.1',
-    PORT: String(port), WORKER_PORT: String(workerPort),
-  });
-  await service.waitForLog((l) => l.msg === 'worker started', 'the worker', 90_000);
-  await waitForHttp(`${base}/readyz`, undefined, 30_000);
+  ({ service, base } = await startReadyService({ ...env.vars, API_PROCESSES: '2', NODE_DEBUG: 'module' }));
 }, 120_000);
 
 afterAll(async () => {
-  service?.signalGroup('SIGTERM');
-  if (service && !(await service.groupGone(30_000))) killGroup(service);
+  await stopService(service);
   await env.close();
 }, 60_000);
 

@@ -1,9 +1,9 @@
 import { createCoupon } from '../support/coupons';
 import { createTestEnv, type TestEnv } from '../support/env';
 import { eventually, postJson } from '../support/processes';
-import { freePort, waitForHttp } from '../support/net';
+import { waitForHttp } from '../support/net';
 import { databaseUrl, uniqueName, withAdminClient } from '../support/servers';
-import { killGroup, startService, type StartedService } from '../support/start';
+import { startReadyService, stopService, type StartedService } from '../support/start';
 
 // `pnpm start` as an operator meets it: pointed at a database that does not exist yet, and
 // then one of its processes dies. It creates the database, and restarts what died while
@@ -15,19 +15,11 @@ const database = uniqueName('coupon_missing');
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const [port, workerPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
-  service = startService({
-    ...env.vars, DATABASE_URL: databaseUrl(database), LOG_LEVEL: 'info', HOST: '127.0.0.1',
-    PORT: String(port), WORKER_PORT: String(workerPort),
-  });
-  await service.waitForLog((l) => l.msg === 'worker started', 'the worker', 90_000);
-  await waitForHttp(`${base}/readyz`, undefined, 30_000);
+  ({ service, base } = await startReadyService({ ...env.vars, DATABASE_URL: databaseUrl(database) }));
 }, 120_000);
 
 afterAll(async () => {
-  service?.signalGroup('SIGTERM');
-  if (service && !(await service.groupGone(30_000))) killGroup(service);
+  await stopService(service);
   await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
   await env.close();
 }, 60_000);

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort, waitForHttp } from './net';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -84,6 +85,34 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `pnpm start` on free loopback ports, logging at info (the tests read the start lines),
+ * resolved once the worker has started and the API answers /readyz; a start that fails is
+ * killed before the error is thrown.
+ */
+export async function startReadyService(env: Record<string, string>): Promise<{ service: StartedService; base: string }> {
+  const [port, workerPort] = [await freePort(), await freePort()];
+  const service = startService({
+    ...env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), WORKER_PORT: String(workerPort),
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await service.waitForLog((l) => l.msg === 'worker started', 'the worker', 90_000);
+    await waitForHttp(`${base}/readyz`, undefined, 30_000);
+  } catch (error) {
+    killGroup(service);
+    throw error;
+  }
+  return { service, base };
+}
+
+/** SIGTERM to the whole group, as an operator stops it; whatever is left after 30 s is killed. */
+export async function stopService(service: StartedService | undefined): Promise<void> {
+  if (!service) return;
+  service.signalGroup('SIGTERM');
+  if (!(await service.groupGone(30_000))) killGroup(service);
 }
 
 /** Kills whatever is left of the group (after a failed test), never anything else. */
