@@ -12,14 +12,14 @@ const workerEnv = {
    * persist-batch jobs held at once. Each carries a group of issuances (QUEUE_GROUP_SIZE at
    * most), and the jobs in hand are merged into transactions of BATCH_SIZE issuances.
    */
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().max(1000).default(128),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().max(1000).default(256),
   /**
    * A transaction is written when its jobs hold this many issuances... Under a backlog one
    * coupon's batches commit one after another (they lock its row), so bigger ones and more
-   * jobs in hand (the next batch fills while one is written) measured faster: 2,000 and 128
-   * drained 17.5-18.3k rows/s where 500 and 32 drained 11.9-12.6k (loadtest/RESULTS.md).
+   * jobs in hand (the next batches fill while one is written) measured faster: 4,000 and 256
+   * drained 18.4-19.6k rows/s where 2,000 and 128 drained 15.9-17.1k (loadtest/RESULTS.md).
    */
-  BATCH_SIZE: z.coerce.number().int().positive().max(5000).default(2000),
+  BATCH_SIZE: z.coerce.number().int().positive().max(5000).default(4000),
   /** ...or when its first job has waited this long. */
   BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(5),
   /** A job whose worker died is retried once its lock is this old (BullMQ lockDuration). */

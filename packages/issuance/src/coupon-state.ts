@@ -10,8 +10,8 @@ const RESTORE_CHUNK = 1000;
  * repair moves it (DESIGN.md invariant 6). The numbers a lost counter handed out that can
  * still become rows are those in hand when Redis lost them: each API process's open group
  * (≤ QUEUE_GROUP_SIZE, 100) and each worker's jobs in hand (≤ WORKER_CONCURRENCY ×
- * QUEUE_GROUP_SIZE, 128 × 100). Jobs still queued were lost with the counter, or survived
- * with it. 1,000,000 covers 100 API processes and 77 workers at the defaults (int4 leaves
+ * QUEUE_GROUP_SIZE, 256 × 100). Jobs still queued were lost with the counter, or survived
+ * with it. 1,000,000 covers 100 API processes and 38 workers at the defaults (int4 leaves
  * room for 2,000 such losses of one coupon); beyond that, PostgreSQL's UNIQUE (coupon_id,
  * sequence) has the last word and the row takes a new number.
  */
