@@ -17,7 +17,7 @@ const workerEnv = {
    * A transaction is written when its jobs hold this many issuances... Under a backlog one
    * coupon's batches commit one after another (they lock its row), so bigger ones and more
    * jobs in hand (the next batches fill while one is written) measured faster: 4,000 and 256
-   * drained 18.4-19.6k rows/s where 2,000 and 128 drained 15.9-17.1k (loadtest/RESULTS.md).
+   * drained 18.4-19.6k rows/s where 2,000 and 128 drained 15.8-17.4k (loadtest/RESULTS.md).
    */
   BATCH_SIZE: z.coerce.number().int().positive().max(5000).default(4000),
   /** ...or when its first job has waited this long. */
