@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isClusterClient } from '@coupon/runtime';
 import { mirrorCoupon, repairCouponHolders, restoreCouponState } from './coupon-state';
 import { newIssuanceId } from './issuance-id';
 import type { IssuanceItem } from './jobs';
@@ -109,8 +110,7 @@ export class IssuanceStore {
    */
   async settleMany(settlements: Settlement[]): Promise<boolean[]> {
     if (settlements.length === 0) return [];
-    const isCluster = (this.redis as unknown as { isCluster?: boolean }).isCluster === true;
-    if (!isCluster) return this.settleGroup(settlements);
+    if (!isClusterClient(this.redis)) return this.settleGroup(settlements);
     const byCoupon = new Map<number, number[]>();
     settlements.forEach((s, i) => byCoupon.set(s.item.couponId, [...(byCoupon.get(s.item.couponId) ?? []), i]));
     const flags: boolean[] = [];

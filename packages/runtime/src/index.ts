@@ -1,7 +1,7 @@
 export { createLogger, type Logger } from './logger';
 export { commonEnv, durabilityEnv, parseEnv, redisTopologyProblems } from './env';
 export {
-  connectRedis, createRedis, redisReady, deleteKeysMatching, redisTarget, type RedisTarget, type RedisTopologyConfig,
+  connectRedis, createRedis, isClusterClient, redisReady, deleteKeysMatching, redisTarget, type RedisTarget, type RedisTopologyConfig,
 } from './redis';
 export { waitForReplicas, type ReplicaAcks } from './replicas';
 export { Batcher } from './batcher';

@@ -50,6 +50,11 @@ interface ClusterOnly {
  * ioredis's Cluster offers under the same names. Commands that span nodes (SCAN, KEYS,
  * FLUSHDB) would see one node only, and the service uses none.
  */
+/** Whether a client from connectRedis (typed as `Redis` either way) is in fact a Cluster. */
+export function isClusterClient(client: Redis): boolean {
+  return (client as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
 export function connectRedis(target: string | RedisTarget, options: RedisOptions & ClusterOnly = {}): Redis {
   const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
   const { shardedSubscribers, ...redisOptions } = options;

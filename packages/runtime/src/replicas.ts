@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { isClusterClient } from './redis';
 
 export interface ReplicaAcks {
   /** Replicas that acknowledged (on a Cluster: the fewest any master got). */
@@ -27,8 +28,7 @@ export interface ReplicaAcks {
 export async function waitForReplicas(connection: Redis, minReplicas: number, timeoutMs: number): Promise<ReplicaAcks> {
   // WAIT n 0 would block until the replicas answer, however long that takes
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`waitForReplicas: timeoutMs must be a positive integer, got ${timeoutMs}`);
-  const cluster = connection as unknown as Cluster;
-  const nodes = cluster.isCluster ? cluster.nodes('master') : [connection];
+  const nodes = isClusterClient(connection) ? (connection as unknown as Cluster).nodes('master') : [connection];
   if (nodes.length === 0) return { acknowledged: 0, ok: false }; // a cluster client not connected yet
   const counts = await Promise.all(nodes.map((node) => node.wait(minReplicas, timeoutMs)));
   const acknowledged = Math.min(...counts);

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { enqueueBatch, type IssuanceItem, type PersistBatchJob } from '@coupon/issuance';
-import { Batcher, waitForReplicas } from '@coupon/runtime';
+import { Batcher, isClusterClient, waitForReplicas } from '@coupon/runtime';
 import type { ApiConfig } from '../config';
 import type { ApiMetrics } from '../ops/metrics';
 
@@ -48,8 +48,7 @@ export function createIssuanceGroups(deps: GroupDeps) {
 // keeps a log per shard: the reservations' client must wait on its own shards as well.
 async function awaitReplicas({ config, queueConnection, redis, metrics }: GroupDeps): Promise<void> {
   const timer = metrics.replicaWait.startTimer();
-  const isCluster = (redis as unknown as { isCluster?: boolean }).isCluster === true;
-  const connections = isCluster ? [queueConnection, redis] : [queueConnection];
+  const connections = isClusterClient(redis) ? [queueConnection, redis] : [queueConnection];
   const acks = await Promise.all(connections.map((c) => waitForReplicas(c, config.REDIS_MIN_REPLICAS, config.REDIS_WAIT_TIMEOUT_MS)));
   timer();
   const acknowledged = Math.min(...acks.map((a) => a.acknowledged));
